@@ -1,0 +1,3 @@
+"""palabre: a self-hosted social business platform."""
+
+__version__ = "0.1.0"

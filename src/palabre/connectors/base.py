@@ -1,0 +1,77 @@
+"""The connector protocol: one small base class every source implements.
+
+A connector is built from a path and options, checks in :meth:`Connector.check`
+that the input is what it claims to be (before anything is written), then yields
+canonical records from :meth:`Connector.records`, streaming: memory must not grow
+with the size of the input. It reports how far it got through :attr:`position`
+and :meth:`total` (bytes, or entries when bytes mean nothing) for progress bars.
+
+Problems with a single entry are yielded as :class:`~palabre.connectors.records.Rejection`
+records (the import goes on and reports them); problems with the input as a whole
+raise :class:`~palabre.errors.ImportFormatError`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+from palabre.connectors.records import ChannelKind, Record
+from palabre.errors import ImportFormatError
+
+
+class Connector(abc.ABC):
+    """Translate one source into canonical records."""
+
+    #: the name used on the command line: ``palabre import <kind> PATH``
+    kind: ClassVar[str]
+    #: a one-line description shown by ``palabre import --help``
+    description: ClassVar[str] = ""
+    #: the channel kind given to channels this source declares without one
+    default_channel_kind: ClassVar[ChannelKind] = "chat"
+
+    def __init__(self, path: Path | str, **options: object) -> None:
+        self.path = Path(path)
+        self.options = options
+        self.position = 0
+
+    @property
+    def default_source(self) -> str:
+        """The source name records are keyed under when the user does not choose one."""
+        return self.kind
+
+    def total(self) -> int | None:
+        """The size :attr:`position` grows to, or None when unknown."""
+        try:
+            if self.path.is_file():
+                return self.path.stat().st_size
+        except OSError:
+            return None
+        return None
+
+    def check(self) -> None:
+        """Raise :class:`ImportFormatError` when the input is not usable at all.
+
+        The default checks that the path exists and is not empty; connectors add
+        their own format checks (and must not write anything).
+        """
+        if not self.path.exists():
+            raise ImportFormatError(str(self.path), "no such file or folder")
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise ImportFormatError(str(self.path), "the file is empty")
+
+    @abc.abstractmethod
+    def records(self) -> Iterator[Record]:
+        """Yield canonical records, streaming."""
+
+
+def location(path: Path | str, line: int | None = None, entry: str | None = None) -> str:
+    """Format a place in an input for a rejection: ``file:line`` or ``file[entry]``."""
+    text = str(path)
+    if line is not None:
+        text += f":{line}"
+    if entry is not None:
+        text += f"[{entry}]"
+    return text
