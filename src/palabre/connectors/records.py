@@ -85,7 +85,7 @@ class ThreadRecord:
 
 @dataclass(frozen=True, slots=True)
 class Reaction:
-    """An emoji or a like on a message; ``author_external_id`` is None when the source only counts."""
+    """An emoji or a like; ``author_external_id`` is None when the source only counts them."""
 
     emoji: str
     author_external_id: str | None = None
@@ -102,7 +102,9 @@ class Attachment:
     size: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which
+# triples the cost of building one; messages are built millions of times per import.
+@dataclass(slots=True)
 class MessageRecord:
     """One message. Times are timezone-aware (UTC is advised; the importer converts).
 
@@ -173,14 +175,7 @@ class Rejection:
     external_id: str | None = None
 
 
-Record = (
-    ChannelRecord
-    | IdentityRecord
-    | ThreadRecord
-    | MessageRecord
-    | PersonRecord
-    | Rejection
-)
+Record = ChannelRecord | IdentityRecord | ThreadRecord | MessageRecord | PersonRecord | Rejection
 
 
 @dataclass(slots=True)

@@ -31,6 +31,7 @@ def connector_class(kind: str) -> type[Connector]:
         raise ValidationError(f"unknown import kind '{kind}' (known kinds: {known})")
     module_name, _, class_name = target.partition(":")
     module = importlib.import_module(module_name)
-    cls = getattr(module, class_name)
+    cls: object = getattr(module, class_name)
+    assert isinstance(cls, type)
     assert issubclass(cls, Connector)
     return cls

@@ -1,0 +1,191 @@
+"""The generic messages format: CSV or JSONL, one message a row.
+
+Columns (documented in ``docs/formats.md``): ``id``, ``channel``, ``author``,
+``created_at`` and ``text`` are required; ``thread_id``, ``reply_to``,
+``author_email``, ``author_name``, ``language``, ``title``, ``url``, ``edited_at``
+and ``channel_kind`` are optional. ``--map old=new`` renames columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+from palabre.connectors.base import Connector, location
+from palabre.connectors.records import (
+    CHANNEL_KINDS,
+    ChannelKind,
+    ChannelRecord,
+    IdentityRecord,
+    MessageRecord,
+    Record,
+    Rejection,
+)
+from palabre.connectors.tabular import RowProblem, TabularReader, open_rows
+from palabre.errors import ImportFormatError
+
+REQUIRED = frozenset({"id", "channel", "author", "created_at", "text"})
+OPTIONAL = frozenset(
+    {
+        "thread_id",
+        "reply_to",
+        "author_email",
+        "author_name",
+        "language",
+        "title",
+        "url",
+        "edited_at",
+        "channel_kind",
+    }
+)
+#: how many distinct authors / channels are remembered to avoid re-declaring them
+_SEEN_LIMIT = 100_000
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """Parse ISO 8601 (``2025-03-01T09:30:00+01:00``, ``...Z``, a date alone) or epoch seconds.
+
+    A time without a zone is taken as UTC. Raises ValueError with a readable message.
+    """
+    value = text.strip()
+    if not value:
+        raise ValueError("empty date")
+    if value.replace(".", "", 1).isdigit():
+        return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not an ISO 8601 date and time (e.g. 2025-03-01T09:30:00Z)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+class GenericMessagesConnector(Connector):
+    """Messages from a CSV or JSONL file in palabre's generic format."""
+
+    kind: ClassVar[str] = "messages"
+    description: ClassVar[str] = "generic messages, CSV or JSONL (see docs/formats.md)"
+    default_channel_kind: ClassVar[ChannelKind] = "community"
+
+    def __init__(self, path: Path | str, **options: object) -> None:
+        super().__init__(path, **options)
+        column_map = options.get("column_map") or {}
+        assert isinstance(column_map, dict)
+        self.column_map: dict[str, str] = column_map
+        delimiter = options.get("delimiter")
+        self.delimiter = str(delimiter) if delimiter else None
+        self.encoding = str(options.get("encoding") or "utf-8")
+        channel_kind = options.get("channel_kind")
+        if channel_kind is not None and channel_kind not in CHANNEL_KINDS:
+            raise ImportFormatError(
+                str(path), f"unknown channel kind '{channel_kind}'", field="channel_kind"
+            )
+        self.channel_kind: str | None = str(channel_kind) if channel_kind else None
+        self._reader: TabularReader | None = None
+
+    def _open(self) -> TabularReader:
+        return open_rows(
+            self.path,
+            required=REQUIRED,
+            optional=OPTIONAL,
+            column_map=self.column_map,
+            delimiter=self.delimiter,
+            encoding=self.encoding,
+        )
+
+    def check(self) -> None:
+        """The file exists, is text, and has the required columns."""
+        super().check()
+        if self.path.is_dir():
+            raise ImportFormatError(str(self.path), "is a folder; give a .csv or .jsonl file")
+        with self._open():
+            pass
+
+    def records(self) -> Iterator[Record]:
+        """Yield identities and channels as first met, then each message."""
+        seen_authors: set[str] = set()
+        seen_channels: set[str] = set()
+        path = self.path
+        with self._open() as reader:
+            for item in reader:
+                self.position = reader.position
+                if isinstance(item, RowProblem):
+                    yield item.rejection(path)
+                    continue
+                values = item.values
+                where = location(path, item.line)
+                missing = [
+                    name for name in sorted(REQUIRED - {"text"}) if not values.get(name, "").strip()
+                ]
+                if missing:
+                    yield Rejection(
+                        where,
+                        f"the required cell '{missing[0]}' is empty",
+                        field=missing[0],
+                        external_id=values.get("id") or None,
+                    )
+                    continue
+                message_id = values["id"].strip()
+                try:
+                    created_at = parse_timestamp(values["created_at"])
+                except (ValueError, OverflowError, OSError) as exc:
+                    yield Rejection(where, str(exc), field="created_at", external_id=message_id)
+                    continue
+                edited_at = None
+                edited_text = values.get("edited_at", "")
+                if edited_text and edited_text.strip():
+                    try:
+                        edited_at = parse_timestamp(edited_text)
+                    except (ValueError, OverflowError, OSError) as exc:
+                        yield Rejection(where, str(exc), field="edited_at", external_id=message_id)
+                        continue
+                channel = values["channel"].strip()
+                if channel not in seen_channels:
+                    kind = (values.get("channel_kind") or "").strip() or self.channel_kind
+                    if kind and kind not in CHANNEL_KINDS:
+                        yield Rejection(
+                            where,
+                            f"unknown channel kind '{kind}' (one of {', '.join(CHANNEL_KINDS)})",
+                            field="channel_kind",
+                            external_id=message_id,
+                        )
+                        continue
+                    if len(seen_channels) < _SEEN_LIMIT:
+                        seen_channels.add(channel)
+                    yield ChannelRecord(
+                        external_id=channel,
+                        name=channel,
+                        kind=kind or self.default_channel_kind,  # type: ignore[arg-type]
+                    )
+                author = values["author"].strip()
+                if author not in seen_authors:
+                    if len(seen_authors) < _SEEN_LIMIT:
+                        seen_authors.add(author)
+                    email = (values.get("author_email") or "").strip() or None
+                    name = (values.get("author_name") or "").strip() or None
+                    yield IdentityRecord(
+                        external_id=author, handle=author, display_name=name, email=email
+                    )
+                thread_id = (values.get("thread_id") or "").strip() or None
+                reply_to = (values.get("reply_to") or "").strip() or None
+                yield MessageRecord(
+                    external_id=message_id,
+                    channel_external_id=channel,
+                    author_external_id=author,
+                    created_at=created_at,
+                    text=values["text"],
+                    # A reply without a thread id joins its parent's thread: exact for
+                    # one level of replies; deeper trees should give thread_id.
+                    thread_external_id=thread_id or reply_to,
+                    reply_to_external_id=reply_to,
+                    edited_at=edited_at,
+                    language=(values.get("language") or "").strip() or None,
+                    url=(values.get("url") or "").strip() or None,
+                    title=(values.get("title") or "").strip() or None,
+                )
+            self.position = reader.position

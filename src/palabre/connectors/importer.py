@@ -1,0 +1,304 @@
+"""Run an import: connector -> batches -> store, with a report.
+
+Transactions: each batch commits whole or not at all, and a re-run of the same
+import completes an interrupted one without duplicates (records are keyed by
+source and external id). With ``strict=True`` the whole import is one transaction
+and the first rejection rolls everything back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.connectors.base import Connector
+from palabre.connectors.models import ImportRun
+from palabre.connectors.records import Rejection
+from palabre.connectors.writer import BatchWriter, Counts
+from palabre.db.base import table_of, utcnow
+from palabre.errors import ImportRejectedError, PalabreError
+from palabre.privacy import audit
+
+#: how many rejections a report keeps with their reasons (all are counted)
+KEPT_REJECTIONS = 1000
+
+ProgressCallback = Callable[[int, int | None, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``status`` is ``succeeded`` or ``failed``."""
+
+    run_id: int | None
+    kind: str
+    source: str
+    path: str
+    status: str
+    counts: Counts
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    merges: int = 0
+    replies_linked: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (the ``--json`` output of ``palabre import``)."""
+        totals = self.counts.totals()
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "source": self.source,
+            "path": self.path,
+            "status": self.status,
+            **totals,
+            "rejected": self.rejected,
+            "counts": self.counts.as_dict(),
+            "rejections": [
+                {
+                    "location": r.location,
+                    "field": r.field,
+                    "reason": r.reason,
+                    "external_id": r.external_id,
+                }
+                for r in self.rejections
+            ],
+            "merges": self.merges,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+def run_import(
+    sessions: sessionmaker[Session],
+    connector: Connector,
+    *,
+    source: str | None = None,
+    strict: bool = False,
+    batch_size: int = 5000,
+    actor: str = "system",
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import everything ``connector`` yields; see the module docstring for transactions.
+
+    Raises :class:`~palabre.errors.ImportFormatError` (nothing written) when the input
+    is not usable, and :class:`~palabre.errors.ImportRejectedError` in strict mode.
+    """
+    started = time.perf_counter()
+    connector.check()
+    source_name = source or connector.default_source
+    path = str(connector.path)
+    total = connector.total()
+
+    run_values = {
+        "kind": connector.kind,
+        "source": source_name,
+        "path": path,
+        "status": "running",
+        "started_at": utcnow(),
+        "actor": actor,
+        "counts": {},
+        "rejected": 0,
+        "rejections": [],
+    }
+    run_table = table_of(ImportRun)
+    strict_session: Session | None = None
+    if strict:
+        strict_session = sessions()
+        run_id = int(
+            strict_session.execute(
+                run_table.insert().returning(run_table.c.id), run_values
+            ).scalar_one()
+        )
+    else:
+        with sessions.begin() as session:
+            run_id = int(
+                session.execute(
+                    run_table.insert().returning(run_table.c.id), run_values
+                ).scalar_one()
+            )
+
+    writer = BatchWriter(
+        source=source_name,
+        source_kind=connector.kind,
+        default_channel_kind=connector.default_channel_kind,
+        run_id=run_id,
+    )
+    report = ImportReport(
+        run_id=run_id,
+        kind=connector.kind,
+        source=source_name,
+        path=path,
+        status="running",
+        counts=writer.counts,
+    )
+
+    def reject(rejections: list[Rejection]) -> None:
+        for rejection in rejections:
+            report.rejected += 1
+            if len(report.rejections) < KEPT_REJECTIONS:
+                report.rejections.append(rejection)
+        if strict and rejections:
+            first = rejections[0]
+            where = first.location + (f", field '{first.field}'" if first.field else "")
+            raise ImportRejectedError(f"{where}: {first.reason} (--strict: nothing was imported)")
+
+    def flush(batch: list[object]) -> None:
+        if strict_session is not None:
+            reject(writer.write(strict_session, batch))
+            strict_session.flush()
+            return
+        with sessions.begin() as session:
+            rejections = writer.write(session, batch)
+        reject(rejections)
+
+    try:
+        batch: list[object] = []
+        records_seen = 0
+        for record in connector.records():
+            if isinstance(record, Rejection) and strict:
+                reject([record])
+            batch.append(record)
+            records_seen += 1
+            if len(batch) >= batch_size:
+                flush(batch)
+                batch = []
+                if progress is not None:
+                    progress(connector.position, total, records_seen)
+        if batch:
+            flush(batch)
+        if progress is not None:
+            progress(connector.position if total is None else total, total, records_seen)
+        _finish(sessions, strict_session, writer, report)
+        if strict_session is not None:
+            strict_session.commit()
+    except BaseException as exc:
+        if strict_session is not None:
+            strict_session.rollback()
+            strict_session.close()
+            strict_session = None
+            report.run_id = None
+        else:
+            _mark_failed(sessions, run_id, report, exc)
+        raise
+    finally:
+        if strict_session is not None:
+            strict_session.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _finish(
+    sessions: sessionmaker[Session],
+    strict_session: Session | None,
+    writer: BatchWriter,
+    report: ImportReport,
+) -> None:
+    """Link replies, apply the deterministic identity rules, and close the run record."""
+    from palabre.identity import resolution
+
+    def finish_in(session: Session) -> None:
+        report.replies_linked = writer.resolve_replies(session)
+        merges = 0
+        for crm_person, other_person, evidence in writer.declared_links:
+            resolution.merge_persons(
+                session,
+                crm_person,
+                other_person,
+                actor=report_actor(session, report),
+                rule="crm-declared",
+                evidence=evidence,
+                force=True,
+            )
+            merges += 1
+        if writer.touched_persons:
+            merges += len(
+                resolution.auto_merge(
+                    session,
+                    actor=report_actor(session, report),
+                    person_ids=sorted(writer.touched_persons),
+                )
+            )
+        report.merges = merges
+        report.status = "succeeded"
+        _write_run(session, report)
+        audit.record(
+            session,
+            actor=report_actor(session, report),
+            action="import.completed",
+            subject_type="import_run",
+            subject_id=report.run_id,
+            details={
+                "kind": report.kind,
+                "source": report.source,
+                "path": report.path,
+                **report.counts.totals(),
+                "rejected": report.rejected,
+            },
+        )
+
+    if strict_session is not None:
+        finish_in(strict_session)
+    else:
+        with sessions.begin() as session:
+            finish_in(session)
+
+
+def report_actor(session: Session, report: ImportReport) -> str:
+    """The actor recorded on the run (who started the import)."""
+    actor = session.scalar(
+        sa.select(table_of(ImportRun).c.actor).where(table_of(ImportRun).c.id == report.run_id)
+    )
+    return str(actor or "system")
+
+
+def _write_run(session: Session, report: ImportReport) -> None:
+    run_table = table_of(ImportRun)
+    session.execute(
+        run_table.update()
+        .where(run_table.c.id == report.run_id)
+        .values(
+            status=report.status,
+            finished_at=utcnow(),
+            counts=report.counts.as_dict(),
+            rejected=report.rejected,
+            rejections=[
+                {"location": r.location, "field": r.field, "reason": r.reason}
+                for r in report.rejections
+            ],
+            error=report.error,
+        )
+    )
+
+
+def _mark_failed(
+    sessions: sessionmaker[Session], run_id: int, report: ImportReport, exc: BaseException
+) -> None:
+    report.status = "failed"
+    report.error = exc.message if isinstance(exc, PalabreError) else repr(exc)
+    try:
+        with sessions.begin() as session:
+            _write_run(session, report)
+    except Exception:  # the original error matters more than this one
+        pass
+
+
+def import_path(
+    sessions: sessionmaker[Session],
+    kind: str,
+    path: Path | str,
+    *,
+    options: dict[str, object] | None = None,
+    **kwargs: Any,
+) -> ImportReport:
+    """Import ``path`` with the connector registered for ``kind``."""
+    from palabre.connectors.registry import connector_class
+
+    connector = connector_class(kind)(path, **(options or {}))
+    return run_import(sessions, connector, **kwargs)

@@ -1,0 +1,70 @@
+"""Engines and sessions for SQLite (default, WAL) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.config import Settings
+from palabre.errors import DatabaseError
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web app read while an import writes; foreign keys are off by
+    # default in SQLite and we rely on them; NORMAL sync is safe under WAL
+    # (a crash loses at most the last transactions, never consistency).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(settings: Settings) -> sa.Engine:
+    """Create the engine for the configured database (creating the data folder for SQLite)."""
+    url = settings.resolved_database_url()
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise DatabaseError(f"PALABRE_DATABASE_URL is not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            from pathlib import Path
+
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, echo=settings.sql_echo)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(parsed, echo=settings.sql_echo, pool_pre_ping=True)
+    raise DatabaseError(
+        f"unsupported database '{parsed.get_backend_name()}': palabre runs on SQLite and PostgreSQL"
+    )
+
+
+def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    """A session factory; sessions never commit on their own (the caller is the boundary)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit when the block ends normally, roll back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,115 @@
+"""The social fabric: channels, threads, messages, reactions and mentions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from palabre.db.base import Base, utcnow
+
+
+class Channel(Base):
+    """Where messages are posted: a chat channel, a forum category, a mailing list."""
+
+    __tablename__ = "channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(100))
+    source_kind: Mapped[str] = mapped_column(sa.String(40))
+    external_id: Mapped[str] = mapped_column(sa.String(500))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    visibility: Mapped[str] = mapped_column(sa.String(16), default="public")
+    topic: Mapped[str | None] = mapped_column(sa.Text)
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime | None] = mapped_column()
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id"),
+        sa.CheckConstraint(
+            "kind in ('community', 'social', 'support', 'email', 'chat', 'intranet', 'survey')",
+            name="channel_kind",
+        ),
+        sa.CheckConstraint("visibility in ('public', 'private', 'direct')", name="visibility"),
+    )
+
+
+class Thread(Base):
+    """A conversation: a root message and its replies."""
+
+    __tablename__ = "thread"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channel.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(100))
+    external_id: Mapped[str] = mapped_column(sa.String(500))
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
+
+
+class Message(Base):
+    """One message. ``(source, external_id)`` makes re-imports idempotent."""
+
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(100))
+    external_id: Mapped[str] = mapped_column(sa.String(500))
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channel.id"))
+    thread_id: Mapped[int] = mapped_column(sa.ForeignKey("thread.id"))
+    author_identity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity.id"), index=True)
+    # The parent as the source names it; ``reply_to_id`` is filled once the parent is stored.
+    reply_to_external_id: Mapped[str | None] = mapped_column(sa.String(500))
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column()
+    edited_at: Mapped[dt.datetime | None] = mapped_column()
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str | None] = mapped_column(sa.String(16))
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    attachments: Mapped[list[Any] | None] = mapped_column()
+    # A digest of everything imported about the message: tells "unchanged" from "updated".
+    content_hash: Mapped[str] = mapped_column(sa.String(32))
+    # The last import run that saw this message: catches a duplicate id within one file.
+    import_run_id: Mapped[int | None] = mapped_column()
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id"),
+        sa.Index("ix_message_channel_created", "channel_id", "created_at"),
+        sa.Index("ix_message_thread_created", "thread_id", "created_at"),
+        sa.Index("ix_message_created_at", "created_at"),
+    )
+
+
+class Reaction(Base):
+    """An emoji or a like; ``identity_id`` is empty when the source only gives counts."""
+
+    __tablename__ = "reaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity.id"), index=True)
+    emoji: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Mention(Base):
+    """A message naming an identity (``@someone``)."""
+
+    __tablename__ = "mention"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[int] = mapped_column(sa.ForeignKey("identity.id"), index=True)
