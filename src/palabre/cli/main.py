@@ -57,13 +57,16 @@ def root(
 def _register() -> None:
     # Sub-commands live in their own modules; registering them here keeps
     # the import graph one-way (cli -> services).
-    from palabre.cli import db, imports, people, segments, status
+    from palabre.cli import db, demo, imports, people, segments, serve, status, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(imports.app, name="import")
     app.add_typer(people.app, name="people")
     app.add_typer(segments.app, name="segments")
+    app.add_typer(users.app, name="users")
     app.command("status")(status.status)
+    app.command("demo")(demo.demo)
+    app.command("serve")(serve.serve)
 
 
 _register()
