@@ -6,12 +6,17 @@ this class in step.
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from palabre.errors import ConfigError
 
 
 def default_data_dir() -> Path:
@@ -42,11 +47,96 @@ class Settings(BaseSettings):
         description="Records committed together by an import; a batch commits whole or not at all.",
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description=(
+            "Key that signs the web session cookies (at least 32 characters). Unset: a random "
+            "key is generated once and kept in the file secret_key of the data folder."
+        ),
+    )
+    session_max_age: int = Field(
+        default=14 * 24 * 3600,
+        ge=60,
+        description="Seconds a web session stays valid after its last use (default 14 days).",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only; set it when served behind HTTPS.",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Failed sign-ins allowed per username (and four times as many per client address) "
+            "within login_lockout_seconds before further attempts are refused."
+        ),
+    )
+    login_lockout_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="Window over which failed sign-ins are counted, and how long a lockout lasts.",
+    )
+    upload_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest file the web application accepts for an import, in bytes (default 256 MiB); "
+            "a larger upload is refused with 413 and nothing is kept."
+        ),
+    )
+    display_time_zone: str = Field(
+        default="UTC",
+        description="Time zone in which the web interface shows dates and times (IANA name).",
+    )
+
+    @field_validator("display_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
 
     @property
     def sqlite_path(self) -> Path:
         """Where the SQLite database lives when no database URL is set."""
         return self.data_dir / "palabre.sqlite3"
+
+    @property
+    def secret_key_path(self) -> Path:
+        """Where the generated session key is kept when ``PALABRE_SECRET_KEY`` is not set."""
+        return self.data_dir / "secret_key"
+
+    def resolved_secret_key(self) -> str:
+        """The session-signing key: the explicit one, else the workspace's own (made once).
+
+        The generated key is written to a temporary file then linked into place, so
+        two processes starting together end up sharing one key, never a half-written one.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process won the race: use its key
+            finally:
+                tmp.unlink()
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise ConfigError(
+                f"{path}: the session key is shorter than 32 characters; delete the file to "
+                "have a new one generated (everyone will have to sign in again)"
+            )
+        return key
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: the explicit one, or SQLite in the data folder."""

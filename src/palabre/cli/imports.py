@@ -7,6 +7,7 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -100,7 +101,9 @@ def _print_report(report: ImportReport, *, as_json: bool) -> None:
     if as_json:
         typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
         return
-    table = Table(title=f"{report.kind} import of {report.path} (source '{report.source}')")
+    # Paths and rejection texts come from the user's files: escape them so that
+    # "[...]" in a name is shown as written, never read as Rich markup.
+    table = Table(title=escape(f"{report.kind} import of {report.path} (source '{report.source}')"))
     for column in ("", "created", "updated", "unchanged"):
         table.add_column(column, justify="right" if column else "left")
     counts = report.counts
@@ -122,7 +125,8 @@ def _print_report(report: ImportReport, *, as_json: bool) -> None:
         console.print(f"[yellow]{report.rejected:,} rejected[/]:")
         for rejection in report.rejections[:50]:
             field = f" field '{rejection.field}'" if rejection.field else ""
-            console.print(f"  {rejection.location}{field}: {rejection.reason}", highlight=False)
+            line = f"  {rejection.location}{field}: {rejection.reason}"
+            console.print(escape(line), highlight=False, soft_wrap=True)
         if report.rejected > 50:
             console.print(f"  ... and {report.rejected - 50:,} more (see --json)")
     else:

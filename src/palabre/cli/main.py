@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from palabre import __version__
 from palabre.cli.context import AppState, err_console
@@ -57,12 +58,13 @@ def root(
 def _register() -> None:
     # Sub-commands live in their own modules; registering them here keeps
     # the import graph one-way (cli -> services).
-    from palabre.cli import db, demo, imports, people, segments, serve, status, users
+    from palabre.cli import db, demo, imports, people, segments, serve, signals, status, users
 
     app.add_typer(db.app, name="db")
     app.add_typer(imports.app, name="import")
     app.add_typer(people.app, name="people")
     app.add_typer(segments.app, name="segments")
+    app.add_typer(signals.app, name="signals")
     app.add_typer(users.app, name="users")
     app.command("status")(status.status)
     app.command("demo")(demo.demo)
@@ -81,5 +83,9 @@ def main() -> None:
     try:
         app()
     except PalabreError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        # Messages quote file names and cells: "[...]" in them is text, not Rich markup
+        # (an unbalanced "[/x]" would otherwise raise and print a traceback).
+        err_console.print(
+            f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)

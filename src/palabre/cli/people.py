@@ -11,7 +11,7 @@ from rich.table import Table
 
 from palabre.cli.context import console, state
 from palabre.db.engine import transaction
-from palabre.identity import resolution
+from palabre.identity import resolution, segments
 from palabre.identity.analysis import PersonView
 from palabre.identity.models import PersonMerge
 from palabre.privacy.audit import system_actor
@@ -104,6 +104,8 @@ def merge(
         done = resolution.merge_persons(
             session, survivor, merged, actor=system_actor(), force=force
         )
+        # Who a person is changed: segment memberships follow in the same transaction.
+        segments.refresh_all(session, actor=system_actor())
         _print_merges("merged", [done])
 
 
@@ -117,6 +119,7 @@ def unmerge(
     """Undo the merge of a person, or every merge into it; the pairs are marked distinct."""
     with transaction(state(ctx).sessions()) as session:
         undone = resolution.unmerge(session, person, actor=system_actor())
+        segments.refresh_all(session, actor=system_actor())
         _print_merges("unmerged", undone)
 
 
@@ -140,6 +143,8 @@ def map_file(
     """Apply a mapping file: each identity (source, external_id) belongs to the person named."""
     with transaction(state(ctx).sessions()) as session:
         merges = resolution.apply_mapping_file(session, path, actor=system_actor())
+        if merges:
+            segments.refresh_all(session, actor=system_actor())
         _print_merges("merged", merges)
 
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from palabre.connectors.base import Connector, location
+from palabre.connectors.base import Connector, location, refuse_binary
 from palabre.connectors.records import (
     Attachment,
     ChannelRecord,
@@ -230,6 +230,7 @@ class ActivityPubConnector(Connector):
         name = str(path)
         if not path.is_file():
             raise ImportFormatError(name, "no outbox.json here", hint="pass outbox.json")
+        refuse_binary(path, hint="pass the outbox.json of a Mastodon archive export")
         try:
             document = orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError as exc:

@@ -67,6 +67,28 @@ class Connector(abc.ABC):
         """Yield canonical records, streaming."""
 
 
+#: how many leading bytes :func:`refuse_binary` looks at
+TEXT_HEAD_BYTES = 8192
+
+
+def refuse_binary(path: Path, *, hint: str | None = None) -> None:
+    """Raise :class:`ImportFormatError` when the start of ``path`` shows it is not UTF-8 text.
+
+    A NUL byte in the first :data:`TEXT_HEAD_BYTES` means binary content (JSON and
+    mbox are never UTF-16). Only that much is read, so a huge binary or sparse file
+    is refused at once instead of being loaded whole by a parser.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(TEXT_HEAD_BYTES)
+    except OSError as error:
+        raise ImportFormatError(str(path), f"cannot be read: {error.strerror or error}") from None
+    if b"\x00" in head:
+        raise ImportFormatError(
+            str(path), "this is not a text file (it contains NUL bytes)", hint=hint
+        )
+
+
 def location(path: Path | str, line: int | None = None, entry: str | None = None) -> str:
     """Format a place in an input for a rejection: ``file:line`` or ``file[entry]``."""
     text = str(path)

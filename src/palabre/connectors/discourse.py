@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from palabre.connectors.base import Connector, location
+from palabre.connectors.base import Connector, location, refuse_binary
 from palabre.connectors.records import (
     ChannelKind,
     ChannelRecord,
@@ -188,6 +188,7 @@ def _optional_time(value: object) -> dt.datetime | None:
 
 def _load_json(path: Path) -> Any:
     """Parse a whole JSON file; an undecodable file is a format error naming the line."""
+    refuse_binary(path, hint="give Discourse API responses saved as JSON")  # before reading it all
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -187,5 +187,6 @@ class GenericMessagesConnector(Connector):
                     language=(values.get("language") or "").strip() or None,
                     url=(values.get("url") or "").strip() or None,
                     title=(values.get("title") or "").strip() or None,
+                    location=where,
                 )
             self.position = reader.position

@@ -200,8 +200,8 @@ def _finish(
     writer: BatchWriter,
     report: ImportReport,
 ) -> None:
-    """Link replies, apply the deterministic identity rules, and close the run record."""
-    from palabre.identity import resolution
+    """Link replies, apply the identity rules, refresh segments, and close the run record."""
+    from palabre.identity import resolution, segments
 
     def finish_in(session: Session) -> None:
         report.replies_linked = writer.resolve_replies(session)
@@ -226,6 +226,10 @@ def _finish(
                 )
             )
         report.merges = merges
+        people = report.counts.people
+        if people.created + people.updated > 0 or merges:
+            # New attributes or merged persons change who matches: keep segments fresh.
+            segments.refresh_all(session, actor=report_actor(session, report))
         report.status = "succeeded"
         _write_run(session, report)
         audit.record(

@@ -30,7 +30,7 @@ from typing import IO, Any, ClassVar, Literal
 
 import orjson
 
-from palabre.connectors.base import Connector, location
+from palabre.connectors.base import Connector, location, refuse_binary
 from palabre.connectors.records import (
     Attachment,
     ChannelRecord,
@@ -128,7 +128,11 @@ def _sniff(path: Path) -> Form:
     A ``.jsonl`` file is JSON Lines by its very name, so it is checked as a bulk
     export (and refused with the line at fault when it is not one).
     """
-    if path.suffix.lower() == ".jsonl" or zipfile.is_zipfile(path):
+    if zipfile.is_zipfile(path):
+        return "bulk"
+    # Before reading a first "line", which in a binary file may be the whole file.
+    refuse_binary(path, hint="give a Mattermost bulk export (JSONL or .zip) or API JSON")
+    if path.suffix.lower() == ".jsonl":
         return "bulk"
     with path.open("rb") as stream:
         for raw in stream:

@@ -110,7 +110,9 @@ class MessageRecord:
 
     ``thread_external_id`` defaults to the message's own id (a message that starts a
     thread). ``reply_to_external_id`` names the direct parent when the source knows it.
-    ``mentions`` are identity external ids on the same source.
+    ``mentions`` are identity external ids on the same source. ``location`` says where
+    the message was read (``file:line``) so that a rejection can point the user there;
+    it is not part of the message and not compared.
     """
 
     external_id: str
@@ -127,6 +129,7 @@ class MessageRecord:
     reactions: tuple[Reaction, ...] = ()
     mentions: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    location: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

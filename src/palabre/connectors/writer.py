@@ -561,7 +561,10 @@ class BatchWriter:
         wanted: dict[str, MessageRecord] = {}
         for m in messages:
             key = m.thread_external_id or m.external_id
-            if key not in self._threads and key not in wanted:
+            # The root describes its thread (title, url, start time): prefer it to a reply
+            # of the same batch that came first in the file, which would leave the thread
+            # untitled and starting at the reply's time.
+            if key not in self._threads and (key not in wanted or m.external_id == key):
                 wanted[key] = m
         if not wanted:
             return
@@ -761,12 +764,24 @@ class BatchWriter:
             )
             .scalar_subquery()
         )
+        # Only rows whose parent is stored: without this, every reply to a message
+        # outside the store (an e-mail of another list, a toot of another server) was
+        # rewritten to NULL on each import and counted as linked.
+        has_parent = (
+            sa.exists()
+            .where(
+                parent.c.source == _message.c.source,
+                parent.c.external_id == _message.c.reply_to_external_id,
+            )
+            .correlate(_message)
+        )
         result = session.execute(
             _message.update()
             .where(
                 _message.c.source == self.source,
                 _message.c.reply_to_id.is_(None),
                 _message.c.reply_to_external_id.is_not(None),
+                has_parent,
             )
             .values(reply_to_id=parent_id)
         )
@@ -782,7 +797,8 @@ class BatchWriter:
 
 def _duplicate(record: MessageRecord) -> Rejection:
     return Rejection(
-        location=f"message {record.external_id}",
+        # Where the connector read it (file:line) when it says so: the user opens that.
+        location=record.location or f"message {record.external_id}",
         field="id",
         reason=f"duplicate id '{record.external_id}': an earlier record of this import has it",
         external_id=record.external_id,

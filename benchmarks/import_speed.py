@@ -1,0 +1,205 @@
+"""Import speed and peak memory of ``palabre import messages``, on SQLite and PostgreSQL.
+
+    python benchmarks/import_speed.py --messages 1000000 --messages 5000000
+    PALABRE_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        python benchmarks/import_speed.py --messages 1000000 --backend postgresql
+    bash benchmarks/import_speed.sh            # both backends, starting a throwaway PostgreSQL
+
+For each size it writes (once, cached in benchmarks/out/) a realistic generic CSV
+with benchmarks/generate_messages.py, imports it into a fresh workspace with the
+real command line in a subprocess, and samples the resident memory of that process
+every 20 ms. A second run of the same import measures the idempotent path (every
+message unchanged). It prints one line per run and the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import psutil
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+
+@dataclass
+class Run:
+    """One measured import."""
+
+    backend: str
+    messages: int
+    phase: str
+    seconds: float
+    peak_mb: float
+    created: int
+    unchanged: int
+    rejected: int
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = psutil.virtual_memory().total / 2**30
+    return (
+        f"{cpu}, {psutil.cpu_count()} cores, {memory:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def dataset(messages: int) -> Path:
+    """The benchmark file for ``messages`` rows, generated once."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"messages-{messages}.csv"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.csv")
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "generate_messages.py"),
+                str(tmp),
+                "--messages",
+                str(messages),
+            ],
+            check=True,
+        )
+        tmp.rename(path)
+    return path
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
+    """Run ``command``; return wall seconds, peak RSS in MB (process tree) and its JSON output."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.PIPE)
+        watched = psutil.Process(process.pid)
+        peak = 0
+        while process.poll() is None:
+            try:
+                rss = watched.memory_info().rss + sum(
+                    child.memory_info().rss for child in watched.children(recursive=True)
+                )
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        if process.returncode != 0:
+            raise SystemExit(f"import failed ({process.returncode}): {stderr[-2000:]}")
+        out.seek(0)
+        report = orjson.loads(out.read())
+    return seconds, peak / 2**20, report
+
+
+def workspace_env(backend: str, folder: Path) -> tuple[dict[str, str], str | None]:
+    """Environment for a fresh workspace; for PostgreSQL, a fresh database (name returned)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PALABRE_")}
+    env["PALABRE_DATA_DIR"] = str(folder)
+    if backend == "sqlite":
+        return env, None
+    admin_url = os.environ.get("PALABRE_BENCH_POSTGRES_URL")
+    if not admin_url:
+        raise SystemExit("set PALABRE_BENCH_POSTGRES_URL (an admin URL) or use import_speed.sh")
+    name = f"palabre_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    env["PALABRE_DATABASE_URL"] = (
+        sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    )
+    return env, name
+
+
+def drop_database(name: str) -> None:
+    admin = sa.create_engine(os.environ["PALABRE_BENCH_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def bench(backend: str, messages: int) -> list[Run]:
+    """Import the file twice into a fresh workspace; return both measurements."""
+    path = dataset(messages)
+    folder = Path(tempfile.mkdtemp(prefix="palabre-bench-"))
+    env, database = workspace_env(backend, folder)
+    palabre = [sys.executable, "-m", "palabre"]
+    try:
+        subprocess.run([*palabre, "db", "upgrade"], env=env, check=True, capture_output=True)
+        runs = []
+        for phase in ("first import", "re-import"):
+            seconds, peak, report = measure(
+                [*palabre, "import", "messages", str(path), "--json"], env
+            )
+            counts = report["counts"]
+            assert isinstance(counts, dict)
+            runs.append(
+                Run(
+                    backend=backend,
+                    messages=messages,
+                    phase=phase,
+                    seconds=seconds,
+                    peak_mb=peak,
+                    created=int(counts["messages"]["created"]),
+                    unchanged=int(counts["messages"]["unchanged"]),
+                    rejected=int(str(report["rejected"])),
+                )
+            )
+        return runs
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if database:
+            drop_database(database)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="palabre import speed and memory")
+    parser.add_argument("--messages", type=int, action="append", help="sizes (repeatable)")
+    parser.add_argument(
+        "--backend", action="append", choices=("sqlite", "postgresql"), help="(repeatable)"
+    )
+    args = parser.parse_args(argv)
+    sizes = args.messages or [1_000_000]
+    backends = args.backend or ["sqlite"]
+    print(f"machine: {machine()}")
+    print("| database | messages | run | seconds | messages/s | peak memory (MB) |")
+    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    for backend in backends:
+        for size in sizes:
+            for run in bench(backend, size):
+                expected = run.created if run.phase == "first import" else run.unchanged
+                if expected != size or run.rejected:
+                    raise SystemExit(f"wrong counts for {run}")
+                print(
+                    f"| {backend} | {size:,} | {run.phase} | {run.seconds:.1f} | "
+                    f"{run.rate:,.0f} | {run.peak_mb:.0f} |",
+                    flush=True,
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

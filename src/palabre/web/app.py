@@ -1,0 +1,94 @@
+"""The application factory: ``create_app(settings)`` gives the whole web application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Final
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from palabre import __version__
+from palabre.config import Settings, get_settings
+from palabre.db.engine import make_engine, session_factory
+from palabre.web import admin_imports, admin_views, api, api_admin, auth, errors, pages
+from palabre.web import api_conversations, api_people, conversations_views, people_views
+from palabre.web.access import route_policies, undeclared_routes
+from palabre.web.csrf import csrf_protect
+
+STATIC_DIR: Final = Path(__file__).parent / "static"
+SESSION_COOKIE: Final = "palabre_session"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the workspace ``settings`` names (default: the environment).
+
+    ``app.state`` holds ``settings``, ``engine``, ``sessions`` (the session factory),
+    ``login_throttle`` and ``route_policies`` (route -> who may call it). The app
+    refuses to be built while a route lacks its access declaration.
+    """
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="palabre",
+        version=__version__,
+        description="JSON API of palabre, the self-hosted social business platform.",
+        openapi_url=f"{api.PREFIX}/openapi.json",
+        # The interactive docs load their scripts from a CDN: palabre serves only the schema.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        dependencies=[Depends(csrf_protect)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.login_throttle = auth.LoginThrottle(
+        settings.login_max_failures, settings.login_lockout_seconds
+    )
+
+    # Added last runs first: security headers wrap everything, sessions wrap the routes.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(errors.SecurityHeadersMiddleware)
+    errors.install(app)
+
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(people_views.router)
+    app.include_router(conversations_views.router)
+    app.include_router(api_people.router)
+    app.include_router(api_conversations.router)
+    app.include_router(admin_views.router)
+    app.include_router(admin_views.segments_router)
+    app.include_router(admin_imports.router)
+    app.include_router(api_admin.users_router)
+    app.include_router(api_admin.imports_router)
+    app.include_router(api_admin.segments_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    problems = undeclared_routes(app)
+    if problems:
+        raise RuntimeError(
+            "routes without exactly one access declaration (public(), authenticated() or "
+            "requires(...) from palabre.web.access): " + "; ".join(problems)
+        )
+    app.state.route_policies = route_policies(app)
+    return app

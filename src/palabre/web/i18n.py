@@ -1,0 +1,174 @@
+"""French and English for the web interface: gettext catalogs, locale choice, formatting.
+
+The ``.po`` catalogs under ``web/locale`` are the only source: they are compiled in
+memory when first needed, so a fresh clone installed with ``pip install -e .``
+works without a build step (no ``.mo`` file is committed or generated).
+
+To add or change interface text: mark it (``{% trans %}`` / ``_()`` in templates,
+``N_()`` in Python), then run ``pybabel extract -F babel.cfg -o /tmp/messages.pot src``
+and ``pybabel update -i /tmp/messages.pot -d src/palabre/web/locale``, and translate
+the new French entries (a test refuses an untranslated one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from babel import dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+LOCALES: Final[tuple[str, ...]] = ("en", "fr")
+DEFAULT_LOCALE: Final = "en"
+LOCALE_NAMES: Final[dict[str, str]] = {"en": "English", "fr": "Français"}
+LOCALE_DIR: Final = Path(__file__).parent / "locale"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark ``message`` for extraction without translating it now (templates do, with ``_()``)."""
+    return message
+
+
+def catalog_path(locale: str) -> Path:
+    """The ``.po`` file of ``locale``."""
+    return LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+
+
+@lru_cache(maxsize=len(LOCALES))
+def translations(locale: str) -> Translations:
+    """The compiled translations of ``locale`` (read from its ``.po`` once per process)."""
+    if locale not in LOCALES:
+        raise ValueError(f"no catalog for locale {locale!r}")
+    with catalog_path(locale).open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)  # fuzzy entries are left out, as gettext does
+    buffer.seek(0)
+    return Translations(fp=buffer, domain="messages")
+
+
+def gettext(locale: str, message: str, **variables: Any) -> str:
+    """``message`` in ``locale``, with ``%(name)s`` placeholders filled from ``variables``."""
+    text = translations(locale).gettext(message)
+    return text % variables if variables else text
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """The languages of an ``Accept-Language`` header, most preferred first (q=0 dropped)."""
+    if not header:
+        return []
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        fields = part.strip().split(";")
+        tag = fields[0].strip()
+        if not tag or len(tag) > 35:
+            continue
+        quality = 1.0
+        for parameter in fields[1:]:
+            name, _, value = parameter.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranked.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def negotiate(header: str | None) -> str | None:
+    """The first interface language the browser accepts (``fr-CH`` gives ``fr``), or None."""
+    for tag in parse_accept_language(header):
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in LOCALES:
+            return primary
+    return None
+
+
+def choose_locale(chosen: object, account_locale: str | None, accept_language: str | None) -> str:
+    """The switch's choice, else the account's language, else the browser's, else English."""
+    if isinstance(chosen, str) and chosen in LOCALES:
+        return chosen
+    if account_locale in LOCALES:
+        assert account_locale is not None
+        return account_locale
+    return negotiate(accept_language) or DEFAULT_LOCALE
+
+
+# Template helpers: they read the locale and time zone from the rendering context.
+
+
+# Jinja's newstyle wrappers fill the %(name)s placeholders (and escape) themselves.
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(context["locale"]).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return translations(context["locale"]).ngettext(singular, plural, count)
+
+
+def _aware(value: dt.datetime, zone: str) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(zone))
+
+
+@pass_context
+def format_datetime(context: Context, value: dt.datetime | None, format: str = "medium") -> str:
+    """A timestamp in the reader's language and the workspace's display time zone."""
+    if value is None:
+        return ""
+    zone = context["time_zone"]
+    return dates.format_datetime(_aware(value, zone), format, locale=context["locale"])
+
+
+@pass_context
+def format_date(context: Context, value: dt.date | None, format: str = "medium") -> str:
+    """A date in the reader's language."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _aware(value, context["time_zone"]).date()
+    return dates.format_date(value, format, locale=context["locale"])
+
+
+@pass_context
+def format_number(context: Context, value: float | int | None) -> str:
+    """A number with the reader's digit grouping and decimal mark."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=context["locale"])
+
+
+@pass_context
+def format_percent(context: Context, value: float | None, digits: int = 0) -> str:
+    """A ratio (0.25) as a percentage written the reader's way, with ``digits`` decimals."""
+    if value is None:
+        return ""
+    return numbers.format_percent(
+        round(value, digits + 2), locale=context["locale"], decimal_quantization=False
+    )
+
+
+def install(env: Environment) -> None:
+    """Give ``env`` the i18n extension (``{% trans %}``, ``_()``) and the formatting filters."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    env.filters["datetime"] = format_datetime
+    env.filters["date"] = format_date
+    env.filters["number"] = format_number
+    env.filters["percent"] = format_percent

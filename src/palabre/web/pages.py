@@ -1,0 +1,120 @@
+"""The pages of the frame: home (by pillar) and the language switch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from palabre.accounts import service as accounts
+from palabre.accounts.models import UserAccount
+from palabre.errors import ValidationError
+from palabre.fabric.service import workspace_counts
+from palabre.web import i18n
+from palabre.web.access import Policy, authenticated, public
+from palabre.web.auth import safe_next
+from palabre.web.deps import DbSession
+from palabre.web.i18n import N_
+from palabre.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class PillarCard:
+    """A pillar on the home page; ``href`` is None while its page does not exist yet."""
+
+    title: str
+    summary: str
+    href: str | None
+
+
+# Label msgids are shared with the navigation (templating.PILLARS).
+_CARDS: tuple[tuple[str, str, str], ...] = (
+    (
+        N_("Customer voice"),
+        "/customers",
+        N_(
+            "Discontent, drift and misunderstanding in the segments you watch, and who voices them."
+        ),
+    ),
+    (
+        N_("Innovation"),
+        "/innovation",
+        N_("Idea campaigns, votes, emerging trends and the people who lead them."),
+    ),
+    (
+        N_("People"),
+        "/people",
+        N_("Profiles, skills, recognition and the team barometer, never exposing an individual."),
+    ),
+    (
+        N_("ROI"),
+        "/roi",
+        N_(
+            "Initiatives measured honestly: effects with their uncertainty, against control groups."
+        ),
+    ),
+    (
+        N_("Conversations"),
+        "/conversations",
+        N_("Every channel, thread and reply, searchable by text, author and date."),
+    ),
+)
+
+COUNT_LABELS: tuple[tuple[str, str], ...] = (
+    ("people", N_("People")),
+    ("identities", N_("Identities")),
+    ("channels", N_("Channels")),
+    ("threads", N_("Threads")),
+    ("messages", N_("Messages")),
+    ("imports", N_("Imports")),
+)
+
+
+def home_cards(request: Request, user: UserAccount) -> list[PillarCard]:
+    """The pillar cards this user sees: linked when they may open the page, "coming soon"
+    while the page does not exist, left out when it exists for other roles only."""
+    policies: dict[tuple[str, str], Policy] = request.app.state.route_policies
+    cards = []
+    for title, path, summary in _CARDS:
+        policy = policies.get(("GET", path))
+        if policy is None:
+            cards.append(PillarCard(title, summary, None))
+        elif policy.admits(user.role):
+            cards.append(PillarCard(title, summary, path))
+    return cards
+
+
+@router.get("/")
+def home(
+    request: Request,
+    db: DbSession,
+    user: Annotated[UserAccount, authenticated()],
+) -> HTMLResponse:
+    """What the workspace holds, pillar by pillar (each pillar fills its card later)."""
+    context = {
+        "counts": workspace_counts(db),
+        "count_labels": COUNT_LABELS,
+        "cards": home_cards(request, user),
+    }
+    return render(request, "home.html", context, user=user)
+
+
+@router.post("/language")
+def switch_language(
+    request: Request,
+    db: DbSession,
+    user: Annotated[UserAccount | None, public()],
+    locale: Annotated[str, Form(max_length=35)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> RedirectResponse:
+    """Remember the chosen language in the session (and on the account) and go back."""
+    if locale not in i18n.LOCALES:
+        raise ValidationError(f"locale {locale!r} is not one of: {', '.join(i18n.LOCALES)}")
+    request.session["locale"] = locale
+    if user is not None:
+        accounts.set_locale(db, user, locale, actor=f"user:{user.username}")
+    return RedirectResponse(safe_next(next), status_code=303)

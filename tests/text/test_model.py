@@ -1,0 +1,96 @@
+"""The shipped analyzer, read as a specification of what a message's signals mean."""
+
+from __future__ import annotations
+
+import pytest
+
+from palabre.text.lexicon import SIGNALS
+from palabre.text.model import MessageSignals, default_analyzer, language_of
+
+
+def one(text: str, language: str | None = None) -> MessageSignals:
+    return default_analyzer().analyze([text], [language])[0]
+
+
+def test_every_message_gets_all_signals_as_probabilities() -> None:
+    result = one("Bonjour, je voudrais changer mon adresse.")
+    assert set(result.signals) == set(SIGNALS)
+    assert all(0.0 <= p <= 1.0 for p in result.signals.values())
+    assert -1.0 <= result.sentiment_score <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("je ne comprends pas comment on fait pour trouver la facture", "fr"),
+        ("pas mal du tout", "fr"),
+        ("how do I cancel my subscription", "en"),
+        ("the new update is great, thanks", "en"),
+        ("Das ist wirklich eine sehr gute Anwendung, danke schön", "other"),
+        ("😡😡😡", "other"),
+    ],
+)
+def test_language(text: str, expected: str) -> None:
+    assert language_of(text) == expected
+
+
+def test_negated_contentment_is_not_praise() -> None:
+    negated = one("je ne suis pas content du service")
+    plain = one("je suis content du service")
+    assert negated.signals["praise"] < plain.signals["praise"]
+    assert negated.signals["praise"] < 0.5
+    assert negated.sentiment_score < plain.sentiment_score
+
+
+def test_pas_mal_is_mildly_positive() -> None:
+    result = one("pas mal", "fr")
+    assert result.sentiment_score > 0
+    assert result.sentiment_score < one("excellent", "fr").sentiment_score
+
+
+def test_intent_to_leave_is_drifting_away_with_its_evidence() -> None:
+    fr = one("Je vais résilier mon abonnement, plus jamais chez vous.")
+    en = one("I'm going to cancel my subscription and switching to another provider.")
+    for result in (fr, en):
+        assert result.signals["drifting_away"] > 0.5
+    assert "résilier" in fr.evidence["drifting_away"]
+    assert any("switching to" in s for s in en.evidence["drifting_away"])
+    assert one("Merci pour la livraison rapide").signals["drifting_away"] < 0.2
+
+
+def test_suggestion_and_misunderstanding_in_both_languages() -> None:
+    assert one("Ce serait bien de pouvoir exporter en CSV").signals["suggestion"] > 0.5
+    assert one("It would be great if you could add a dark mode").signals["suggestion"] > 0.5
+    fr = one("Je ne comprends pas, impossible de trouver ma facture ?")
+    en = one("I don't understand how do I find my invoice?")
+    assert fr.signals["misunderstanding"] > 0.5
+    assert en.signals["misunderstanding"] > 0.5
+    assert "je ne comprends pas" in fr.evidence["misunderstanding"]
+
+
+def test_a_complaint_in_one_sentence_is_not_diluted_by_the_others() -> None:
+    calm = one("Hello team. I ordered a blue jumper last week. The parcel arrived today.")
+    angry = one(
+        "Hello team. I ordered a blue jumper last week. This is unacceptable, I am furious!"
+    )
+    assert angry.signals["discontent"] > calm.signals["discontent"] + 0.2
+    assert angry.sentiment_label == "negative"
+
+
+def test_praise_and_disappointment() -> None:
+    praise = one("Thank you so much, your support team is amazing!")
+    assert praise.signals["praise"] > 0.5
+    assert praise.sentiment_label == "positive"
+    sad = one("Vraiment déçu, je m'attendais à mieux.")
+    assert sad.signals["disappointment"] > 0.5
+    assert sad.sentiment_label == "negative"
+
+
+def test_evidence_only_for_signals_that_are_raised() -> None:
+    result = one("Bonjour, voici ma nouvelle adresse postale.")
+    for signal in result.evidence:
+        assert result.signals[signal] >= 0.5
+
+
+def test_given_language_is_kept() -> None:
+    assert one("merci", "en").language == "en"
