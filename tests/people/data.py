@@ -23,9 +23,13 @@ SLACK_EXPORT = Path(__file__).parents[1] / "fixtures" / "slack" / "export"
 
 def import_company(sessions: sessionmaker[Session], *, slack: bool = False) -> None:
     """Import the people, then their messages (and the Slack export when asked)."""
-    for kind, path in (("people", FIXTURES / "people.csv"), ("messages", FIXTURES / "messages.csv")):
+    for kind, path in (
+        ("people", FIXTURES / "people.csv"),
+        ("messages", FIXTURES / "messages.csv"),
+    ):
         report = import_path(sessions, kind, path, actor="test")
-        assert report.status == "succeeded" and report.rejected == 0, report.as_dict()
+        assert report.status == "succeeded", report.as_dict()
+        assert report.rejected == 0, report.as_dict()
     if slack:
         report = import_path(sessions, "slack", SLACK_EXPORT, actor="test")
         assert report.status == "succeeded", report.as_dict()
@@ -33,24 +37,20 @@ def import_company(sessions: sessionmaker[Session], *, slack: bool = False) -> N
 
 def person_id(session: Session, name: str) -> int:
     """The id of the (surviving) person called ``name``."""
-    return int(
-        session.scalar(
-            sa.select(Person.id).where(Person.display_name == name, Person.merged_into_id.is_(None))
-        )
-    )
+    return session.execute(
+        sa.select(Person.id).where(Person.display_name == name, Person.merged_into_id.is_(None))
+    ).scalar_one()
 
 
 def channel_id(session: Session, name: str) -> int:
     """The id of the channel called ``name``."""
-    return int(session.scalar(sa.select(Channel.id).where(Channel.name == name)))
+    return session.execute(sa.select(Channel.id).where(Channel.name == name)).scalar_one()
 
 
 def thread_of(session: Session, message_external_id: str) -> int:
     """The id of the thread holding the message imported with this id."""
-    return int(
-        session.scalar(
-            sa.select(Thread.id)
-            .join(Message, Message.thread_id == Thread.id)
-            .where(Message.external_id == message_external_id)
-        )
-    )
+    return session.execute(
+        sa.select(Thread.id)
+        .join(Message, Message.thread_id == Thread.id)
+        .where(Message.external_id == message_external_id)
+    ).scalar_one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from palabre.text.lexicon import SIGNALS
-from palabre.text.model import MessageSignals, default_analyzer, language_of
+from palabre.text.model import EVIDENCE_THRESHOLD, MessageSignals, default_analyzer, language_of
 
 
 def one(text: str, language: str | None = None) -> MessageSignals:
@@ -63,8 +63,12 @@ def test_suggestion_and_misunderstanding_in_both_languages() -> None:
     assert one("It would be great if you could add a dark mode").signals["suggestion"] > 0.5
     fr = one("Je ne comprends pas, impossible de trouver ma facture ?")
     en = one("I don't understand how do I find my invoice?")
-    assert fr.signals["misunderstanding"] > 0.5
-    assert en.signals["misunderstanding"] > 0.5
+    plain = one("Bonjour, voici ma nouvelle adresse.")
+    # Calibrated on GoEmotions, where annotators mark confusion on about half of such
+    # messages: the probability is high for the signal, not near 1.
+    for result in (fr, en):
+        assert result.signals["misunderstanding"] > 0.35
+        assert result.signals["misunderstanding"] > 10 * plain.signals["misunderstanding"]
     assert "je ne comprends pas" in fr.evidence["misunderstanding"]
 
 
@@ -81,15 +85,22 @@ def test_praise_and_disappointment() -> None:
     praise = one("Thank you so much, your support team is amazing!")
     assert praise.signals["praise"] > 0.5
     assert praise.sentiment_label == "positive"
-    sad = one("Vraiment déçu, je m'attendais à mieux.")
-    assert sad.signals["disappointment"] > 0.5
-    assert sad.sentiment_label == "negative"
+    sad_fr = one("Vraiment déçu, je m'attendais à mieux.")
+    sad_en = one("Really disappointed, I expected better.")
+    plain = one("Bonjour, voici ma nouvelle adresse.")
+    for sad in (sad_fr, sad_en):
+        assert sad.signals["disappointment"] > 0.25
+        assert sad.signals["disappointment"] > 10 * plain.signals["disappointment"]
+        assert sad.sentiment_label == "negative"
+    assert "déçu" in sad_fr.evidence["disappointment"]
 
 
 def test_evidence_only_for_signals_that_are_raised() -> None:
     result = one("Bonjour, voici ma nouvelle adresse postale.")
-    for signal in result.evidence:
-        assert result.signals[signal] >= 0.5
+    assert result.evidence == {}
+    mixed = one("Merci pour votre aide, mais je vais résilier.")
+    for signal in mixed.evidence:
+        assert mixed.signals[signal] >= EVIDENCE_THRESHOLD
 
 
 def test_given_language_is_kept() -> None:

@@ -26,7 +26,8 @@ def test_accounts_are_created_changed_and_deactivated_through_the_api(
     created = admin.post("/api/v1/users", json={"username": "nina", "role": "hr"}, headers=headers)
     assert created.status_code == 201
     body = created.json()
-    assert body["role"] == "hr" and "password_hash" not in body
+    assert body["role"] == "hr"
+    assert "password_hash" not in body
     nina = TestClient(app, follow_redirects=False)
     assert sign_in(nina, Account("nina", "hr", body["password"])) == 303
     assert "password" not in admin.get("/api/v1/users/nina").json()
@@ -38,7 +39,8 @@ def test_accounts_are_created_changed_and_deactivated_through_the_api(
     own = admin.patch("/api/v1/users/admin-user", json={"is_active": False}, headers=headers)
     assert own.status_code == 409
     bad = admin.post("/api/v1/users", json={"username": "x y", "role": "hr"}, headers=headers)
-    assert bad.status_code == 422 and "username" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "username" in bad.json()["detail"]
 
 
 def test_an_upload_is_queued_then_its_job_and_run_report_say_what_happened(
@@ -56,7 +58,8 @@ def test_an_upload_is_queued_then_its_job_and_run_report_say_what_happened(
     assert job["state"] in ("queued", "running", "succeeded")
     assert worker_of(app).wait(timeout=60)
     done = admin.get(f"/api/v1/imports/jobs/{job['id']}").json()
-    assert done["state"] == "succeeded" and done["file_name"] == "forum.csv"
+    assert done["state"] == "succeeded"
+    assert done["file_name"] == "forum.csv"
     report = admin.get(f"/api/v1/imports/{done['run_id']}").json()
     assert report["counts"]["messages"]["created"] == 4
     assert report["rejections"] == []

@@ -31,6 +31,9 @@ class Connector(abc.ABC):
     description: ClassVar[str] = ""
     #: the channel kind given to channels this source declares without one
     default_channel_kind: ClassVar[ChannelKind] = "chat"
+    #: True when :meth:`records` may run in a forked process (it only reads its input
+    #: and keeps no state the importer needs): large inputs are then read in parallel
+    parallel_safe: ClassVar[bool] = False
 
     def __init__(self, path: Path | str, **options: object) -> None:
         self.path = Path(path)

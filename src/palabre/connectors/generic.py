@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from palabre.connectors.base import Connector, location
+from palabre.connectors.base import Connector
 from palabre.connectors.records import (
     CHANNEL_KINDS,
     ChannelKind,
@@ -71,6 +71,7 @@ class GenericMessagesConnector(Connector):
     kind: ClassVar[str] = "messages"
     description: ClassVar[str] = "generic messages, CSV or JSONL (see docs/formats.md)"
     default_channel_kind: ClassVar[ChannelKind] = "community"
+    parallel_safe: ClassVar[bool] = True
 
     def __init__(self, path: Path | str, **options: object) -> None:
         super().__init__(path, **options)
@@ -111,42 +112,68 @@ class GenericMessagesConnector(Connector):
         seen_authors: set[str] = set()
         seen_channels: set[str] = set()
         path = self.path
+        prefix = f"{path}:"
         with self._open() as reader:
+            present = set(reader.header.columns)
+
+            # Optional cells are read only when the file has the column: this loop runs
+            # once per message of files with millions of them.
+            def optional(values: dict[str, str], name: str) -> str | None:
+                if name not in present:
+                    return None
+                return values.get(name, "").strip() or None
+
+            has_edited = "edited_at" in present
+            has_kind = "channel_kind" in present
             for item in reader:
                 self.position = reader.position
                 if isinstance(item, RowProblem):
                     yield item.rejection(path)
                     continue
                 values = item.values
-                where = location(path, item.line)
-                missing = [
-                    name for name in sorted(REQUIRED - {"text"}) if not values.get(name, "").strip()
-                ]
-                if missing:
+                where = prefix + str(item.line)
+                message_id = values.get("id", "").strip()
+                channel = values.get("channel", "").strip()
+                author = values.get("author", "").strip()
+                created_text = values.get("created_at", "").strip()
+                if not (message_id and channel and author and created_text):
+                    empty = next(
+                        name
+                        for name, value in (
+                            ("author", author),
+                            ("channel", channel),
+                            ("created_at", created_text),
+                            ("id", message_id),
+                        )
+                        if not value
+                    )
                     yield Rejection(
                         where,
-                        f"the required cell '{missing[0]}' is empty",
-                        field=missing[0],
-                        external_id=values.get("id") or None,
+                        f"the required cell '{empty}' is empty",
+                        field=empty,
+                        external_id=message_id or None,
                     )
                     continue
-                message_id = values["id"].strip()
                 try:
-                    created_at = parse_timestamp(values["created_at"])
+                    created_at = parse_timestamp(created_text)
                 except (ValueError, OverflowError, OSError) as exc:
                     yield Rejection(where, str(exc), field="created_at", external_id=message_id)
                     continue
                 edited_at = None
-                edited_text = values.get("edited_at", "")
-                if edited_text and edited_text.strip():
-                    try:
-                        edited_at = parse_timestamp(edited_text)
-                    except (ValueError, OverflowError, OSError) as exc:
-                        yield Rejection(where, str(exc), field="edited_at", external_id=message_id)
-                        continue
-                channel = values["channel"].strip()
+                if has_edited:
+                    edited_text = values.get("edited_at", "")
+                    if edited_text and edited_text.strip():
+                        try:
+                            edited_at = parse_timestamp(edited_text)
+                        except (ValueError, OverflowError, OSError) as exc:
+                            yield Rejection(
+                                where, str(exc), field="edited_at", external_id=message_id
+                            )
+                            continue
                 if channel not in seen_channels:
-                    kind = (values.get("channel_kind") or "").strip() or self.channel_kind
+                    kind = (optional(values, "channel_kind") if has_kind else None) or (
+                        self.channel_kind
+                    )
                     if kind and kind not in CHANNEL_KINDS:
                         yield Rejection(
                             where,
@@ -162,31 +189,31 @@ class GenericMessagesConnector(Connector):
                         name=channel,
                         kind=kind or self.default_channel_kind,  # type: ignore[arg-type]
                     )
-                author = values["author"].strip()
                 if author not in seen_authors:
                     if len(seen_authors) < _SEEN_LIMIT:
                         seen_authors.add(author)
-                    email = (values.get("author_email") or "").strip() or None
-                    name = (values.get("author_name") or "").strip() or None
                     yield IdentityRecord(
-                        external_id=author, handle=author, display_name=name, email=email
+                        external_id=author,
+                        handle=author,
+                        display_name=optional(values, "author_name"),
+                        email=optional(values, "author_email"),
                     )
-                thread_id = (values.get("thread_id") or "").strip() or None
-                reply_to = (values.get("reply_to") or "").strip() or None
+                thread_id = optional(values, "thread_id")
+                reply_to = optional(values, "reply_to")
                 yield MessageRecord(
                     external_id=message_id,
                     channel_external_id=channel,
                     author_external_id=author,
                     created_at=created_at,
-                    text=values["text"],
+                    text=values.get("text", ""),
                     # A reply without a thread id joins its parent's thread: exact for
                     # one level of replies; deeper trees should give thread_id.
                     thread_external_id=thread_id or reply_to,
                     reply_to_external_id=reply_to,
                     edited_at=edited_at,
-                    language=(values.get("language") or "").strip() or None,
-                    url=(values.get("url") or "").strip() or None,
-                    title=(values.get("title") or "").strip() or None,
+                    language=optional(values, "language"),
+                    url=optional(values, "url"),
+                    title=optional(values, "title"),
                     location=where,
                 )
             self.position = reader.position

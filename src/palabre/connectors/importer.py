@@ -9,7 +9,7 @@ and the first rejection rolls everything back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.connectors.base import Connector
 from palabre.connectors.models import ImportRun
+from palabre.connectors.parallel import can_read_in_parallel, read_in_parallel
 from palabre.connectors.records import Rejection
 from palabre.connectors.writer import BatchWriter, Counts
 from palabre.db.base import table_of, utcnow
@@ -84,11 +85,14 @@ def run_import(
     batch_size: int = 5000,
     actor: str = "system",
     progress: ProgressCallback | None = None,
+    parallel: bool = True,
 ) -> ImportReport:
     """Import everything ``connector`` yields; see the module docstring for transactions.
 
     Raises :class:`~palabre.errors.ImportFormatError` (nothing written) when the input
     is not usable, and :class:`~palabre.errors.ImportRejectedError` in strict mode.
+    With ``parallel`` (the default) a large input of a connector that allows it is
+    read by a second process while this one writes (see :mod:`.parallel`).
     """
     started = time.perf_counter()
     connector.check()
@@ -159,20 +163,20 @@ def run_import(
         reject(rejections)
 
     try:
-        batch: list[object] = []
         records_seen = 0
-        for record in connector.records():
-            if isinstance(record, Rejection) and strict:
-                reject([record])
-            batch.append(record)
-            records_seen += 1
-            if len(batch) >= batch_size:
+        batches = (
+            read_in_parallel(connector, batch_size)
+            if parallel and can_read_in_parallel(connector)
+            else _batches(connector, batch_size)
+        )
+        for batch, position in batches:
+            if strict:
+                reject([r for r in batch if isinstance(r, Rejection)])
+            if batch:
                 flush(batch)
-                batch = []
-                if progress is not None:
-                    progress(connector.position, total, records_seen)
-        if batch:
-            flush(batch)
+            records_seen += len(batch)
+            if progress is not None:
+                progress(position, total, records_seen)
         if progress is not None:
             progress(connector.position if total is None else total, total, records_seen)
         _finish(sessions, strict_session, writer, report)
@@ -192,6 +196,17 @@ def run_import(
             strict_session.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _batches(connector: Connector, size: int) -> Iterator[tuple[list[object], int]]:
+    """Group the connector's records into lists of ``size``, with the reading position."""
+    batch: list[object] = []
+    for record in connector.records():
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch, connector.position
+            batch = []
+    yield batch, connector.position
 
 
 def _finish(

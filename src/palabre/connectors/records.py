@@ -130,6 +130,8 @@ class MessageRecord:
     mentions: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     location: str | None = field(default=None, compare=False, repr=False)
+    #: the content digest, when the reading process computed it already (see parallel.py)
+    digest: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -316,14 +316,26 @@ class TabularReader:
 
     def _physical_lines(self) -> Iterator[str]:
         """Yield decoded lines with their ends, counting them and checking every byte decoded."""
-        for line in self._text:
-            self._line += 1
-            self._quotes += line.count('"')
-            self.position = self._binary.tell()
-            if not _ESCAPED_BYTES.isdisjoint(line):
-                raise self._decode_error(line)
+        # This loop runs once per line of files with millions of lines: each check is
+        # the cheapest that is exact. Undecodable bytes become lone surrogates
+        # (surrogateescape), which are the only characters UTF-8 cannot encode, and
+        # an ASCII line cannot hold one at all.
+        binary = self._binary
+        for count, line in enumerate(self._text, start=1):
+            self._line = count
+            if '"' in line:
+                self._quotes += line.count('"')
+            if not count & 255:
+                self.position = binary.tell()  # a system call: not on every line
+            if not line.isascii():
+                try:
+                    line.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise self._decode_error(line) from None
             yield line
         self._exhausted = True
+        if not binary.closed:
+            self.position = binary.tell()
 
     def _decode_error(self, line: str) -> ImportFormatError:
         bad = bytes(ord(c) - 0xDC00 for c in line if c in _ESCAPED_BYTES)[:4]
@@ -385,7 +397,7 @@ class TabularReader:
             except csv.Error as error:
                 yield RowProblem(start, f"this line cannot be read as CSV: {error}")
                 continue
-            if not any(cell.strip() for cell in cells):
+            if not any(cells) or "".join(cells).isspace():
                 continue  # blank line, or a row of empty cells: it describes nothing
             if self._exhausted and self._line > start and self._quotes % 2:
                 yield RowProblem(

@@ -23,6 +23,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 64 MiB of page cache (the default is 2 MiB): index pages of large tables stay
+    # in memory during imports, which keeps inserts fast as the tables grow.
+    cursor.execute("PRAGMA cache_size=-65536")
+    # Checkpoint the WAL every ~40 MB instead of every 4 MB: pages an import rewrites
+    # batch after batch (index pages) are then copied to the database once, not
+    # at every commit. journal_size_limit gives the disk space back afterwards.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    cursor.execute("PRAGMA journal_size_limit=67108864")
     cursor.close()
 
 

@@ -103,7 +103,8 @@ def contains_text(session: Session, column: Any, needle: str) -> sa.ColumnElemen
     PostgreSQL's ILIKE folds every letter; SQLite's LIKE and lower() fold ASCII only, so
     on SQLite the comparison uses Python's ``str.lower`` registered on the connection.
     """
-    pattern = "%" + escape_like(needle.lower()) + "%"
+    # PostgreSQL refuses NUL in a text value: it can match nothing anyway.
+    pattern = "%" + escape_like(needle.replace("\x00", "").lower()) + "%"
     if session.get_bind().dialect.name == "sqlite":
         raw = session.connection().connection.driver_connection
         raw.create_function("palabre_lower", 1, _sqlite_lower, deterministic=True)  # type: ignore[union-attr]

@@ -443,10 +443,18 @@ class FieldChange:
     visibility: str | None = None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _normalise(spec: FieldSpec, value: str | list[str] | None) -> str:
     where = f"profile field '{spec.key}'"
     if value is None:
         return ""
+    # Control characters (NUL above all, which PostgreSQL refuses) are never meant.
+    if isinstance(value, str):
+        value = _CONTROL.sub("", value)
+    elif isinstance(value, list):
+        value = [_CONTROL.sub("", item) if isinstance(item, str) else item for item in value]
     if spec.kind == "list":
         raw = value if isinstance(value, list) else re.split(r"[\n,;]", value)
         items: list[str] = []

@@ -33,8 +33,10 @@ from palabre.text.tokenize import split_tokens, tokenize
 
 SENTIMENT_HEADS = ("sent_negative", "sent_neutral", "sent_positive")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
-#: A signal's evidence is listed when its probability reaches this.
-EVIDENCE_THRESHOLD = 0.5
+#: A signal's evidence is listed when its probability reaches this. Not 0.5: the
+#: calibrated probabilities of disappointment and misunderstanding top out near 0.3-0.5
+#: (GoEmotions annotators agree that rarely), and those are the messages to explain.
+EVIDENCE_THRESHOLD = 0.25
 _MAX_EVIDENCE = 4
 _EVIDENCE_WEIGHT = 1.0
 

@@ -20,7 +20,7 @@ from palabre.fabric.schemas import (
 from palabre.web.access import requires
 from palabre.web.api import PREFIX
 from palabre.web.deps import AppSettings, DbSession
-from palabre.web.listing import day_start
+from palabre.web.listing import OptionalRowId, RowId, day_start
 
 router = APIRouter(prefix=PREFIX, tags=["conversations"])
 
@@ -37,12 +37,10 @@ def list_channels(db: DbSession, user: Reader) -> list[ChannelRead]:
 
 @router.get("/channels/{channel_id}/threads", response_model=ThreadPageRead)
 def channel_threads(
-    db: DbSession, channel_id: int, user: Reader, page: PageNumber = 1, per_page: PerPage = 25
+    db: DbSession, channel_id: RowId, user: Reader, page: PageNumber = 1, per_page: PerPage = 25
 ) -> ThreadPageRead:
     """A channel and one page of its threads, most recently active first."""
-    channel, found = browse.channel_threads(
-        db, user.role, channel_id, page=page, per_page=per_page
-    )
+    channel, found = browse.channel_threads(db, user.role, channel_id, page=page, per_page=per_page)
     return ThreadPageRead(
         channel=ChannelRead.model_validate(channel),
         items=[ThreadSummaryRead.model_validate(t) for t in found.items],
@@ -53,7 +51,7 @@ def channel_threads(
 
 
 @router.get("/threads/{thread_id}", response_model=ThreadRead)
-def get_thread(db: DbSession, thread_id: int, user: Reader) -> ThreadRead:
+def get_thread(db: DbSession, thread_id: RowId, user: Reader) -> ThreadRead:
     """A thread's messages in order; ``reply_to_id`` links each reply to its parent."""
     return ThreadRead.model_validate(browse.get_thread(db, user.role, thread_id))
 
@@ -71,7 +69,7 @@ def search_messages(
     until: Annotated[
         str | None, Query(alias="to", max_length=10, description="last day, YYYY-MM-DD")
     ] = None,
-    channel: Annotated[int | None, Query(description="a channel id")] = None,
+    channel: OptionalRowId = None,
     page: PageNumber = 1,
     per_page: PerPage = 25,
 ) -> MessagePageRead:

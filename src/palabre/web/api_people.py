@@ -20,7 +20,7 @@ from palabre.people.schemas import (
 from palabre.web.access import authenticated, requires
 from palabre.web.api import PREFIX
 from palabre.web.deps import DbSession
-from palabre.web.listing import viewer_of
+from palabre.web.listing import OptionalRowId, RowId, viewer_of
 from palabre.web.people_views import DIRECTORY_ROLES
 
 router = APIRouter(prefix=PREFIX, tags=["people"])
@@ -35,7 +35,7 @@ def list_people(
     user: Annotated[UserAccount, requires(*DIRECTORY_ROLES)],
     q: Annotated[str | None, Query(max_length=200, description="part of the name")] = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
-    team: Annotated[int | None, Query(description="a team id: its members and sub-teams'")] = None,
+    team: OptionalRowId = None,
     page: PageNumber = 1,
     per_page: PerPage = 25,
 ) -> PersonPageRead:
@@ -54,7 +54,7 @@ def list_people(
 
 @router.get("/people/{person_id}", response_model=PersonRead)
 def get_person(
-    db: DbSession, person_id: int, user: Annotated[UserAccount, authenticated()]
+    db: DbSession, person_id: RowId, user: Annotated[UserAccount, authenticated()]
 ) -> PersonRead:
     """A person's profile (the survivor's, for a merged person), as the caller may see it.
 
@@ -66,7 +66,7 @@ def get_person(
 @router.get("/people/{person_id}/contributions", response_model=ContributionPageRead)
 def contributions(
     db: DbSession,
-    person_id: int,
+    person_id: RowId,
     user: Annotated[UserAccount, authenticated()],
     page: PageNumber = 1,
     per_page: PerPage = 20,
@@ -86,7 +86,7 @@ def contributions(
 @router.patch("/people/{person_id}/profile", response_model=ProfileUpdateResult)
 def update_profile(
     db: DbSession,
-    person_id: int,
+    person_id: RowId,
     body: ProfileUpdate,
     user: Annotated[UserAccount, authenticated()],
 ) -> ProfileUpdateResult:

@@ -14,8 +14,19 @@ from starlette.middleware.sessions import SessionMiddleware
 from palabre import __version__
 from palabre.config import Settings, get_settings
 from palabre.db.engine import make_engine, session_factory
-from palabre.web import admin_imports, admin_views, api, api_admin, auth, errors, pages
-from palabre.web import api_conversations, api_people, conversations_views, people_views
+from palabre.web import (
+    admin_imports,
+    admin_views,
+    api,
+    api_admin,
+    api_conversations,
+    api_people,
+    auth,
+    conversations_views,
+    errors,
+    pages,
+    people_views,
+)
 from palabre.web.access import route_policies, undeclared_routes
 from palabre.web.csrf import csrf_protect
 

@@ -16,9 +16,9 @@ from palabre.accounts.models import UserAccount
 from palabre.fabric import browse
 from palabre.fabric.browse import BROWSER_ROLES, SearchQuery
 from palabre.people.service import root_id, visible_kinds
-from palabre.web.deps import AppSettings, DbSession
 from palabre.web.access import requires
-from palabre.web.listing import day_start, optional_int, pager
+from palabre.web.deps import AppSettings, DbSession
+from palabre.web.listing import RowId, day_start, optional_int, pager
 from palabre.web.people_views import labels
 from palabre.web.templating import render
 
@@ -49,7 +49,7 @@ def channels(
 def channel(
     request: Request,
     db: DbSession,
-    channel_id: int,
+    channel_id: RowId,
     user: Annotated[UserAccount, requires(*BROWSER_ROLES)],
     page: Page = 1,
 ) -> HTMLResponse:
@@ -68,7 +68,7 @@ def channel(
 def thread(
     request: Request,
     db: DbSession,
-    thread_id: int,
+    thread_id: RowId,
     user: Annotated[UserAccount, requires(*BROWSER_ROLES)],
 ) -> HTMLResponse:
     """A thread: the opening message and the replies, nested under what they answer."""

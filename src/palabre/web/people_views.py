@@ -20,7 +20,7 @@ from palabre.people.service import PROFILE_FIELDS, FieldChange, Profile
 from palabre.web.access import authenticated, requires
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
-from palabre.web.listing import optional_int, pager, viewer_of
+from palabre.web.listing import RowId, optional_int, pager, viewer_of
 from palabre.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -136,7 +136,7 @@ def _profile_context(
 def profile_page(
     request: Request,
     db: DbSession,
-    person_id: int,
+    person_id: RowId,
     user: Annotated[UserAccount, authenticated()],
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
@@ -217,9 +217,7 @@ async def save_profile(
         raise ValidationError(
             "your account is not linked to a person: ask an administrator to link it"
         )
-    changes = {
-        key: FieldChange(values[key], chosen[key] or None) for key in values
-    }
+    changes = {key: FieldChange(values[key], chosen[key] or None) for key in values}
     try:
         service.update_profile(db, viewer_of(user), user.person_id, changes)
     except ValidationError as error:

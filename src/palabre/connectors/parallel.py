@@ -1,0 +1,133 @@
+"""Read a source in a second process while the first one writes to the database.
+
+An import spends its time in two places: parsing the input and writing the store.
+On a machine with two cores they can overlap. A forked reader process runs the
+connector and sends batches of records through a bounded queue (so memory stays
+bounded); the parent only writes.
+
+Records cross the process boundary as plain tuples because pickling slotted
+dataclasses field by field costs about ten times more than the tuple of their
+values. The message digest (see :func:`~palabre.connectors.writer.message_digest`)
+is computed on the reader's side too, to take that work off the writer.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Iterator
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any
+
+from palabre.connectors.base import Connector
+from palabre.connectors.records import MessageRecord
+from palabre.errors import PalabreError
+
+#: batches in flight between the two processes (bounds memory)
+QUEUE_BATCHES = 4
+#: inputs smaller than this are read in-process: a fork is not worth it
+MIN_PARALLEL_BYTES = 4 * 1024 * 1024
+
+_MESSAGE_FIELDS = tuple(f.name for f in fields(MessageRecord))
+_message_values = attrgetter(*_MESSAGE_FIELDS)
+_MESSAGE = 0
+_OTHER = 1
+
+
+def _to_wire(record: object) -> tuple[int, Any]:
+    if type(record) is MessageRecord:
+        if record.digest is None:
+            from palabre.connectors.writer import message_digest
+
+            record.digest = message_digest(record, record.thread_external_id or record.external_id)
+        return (_MESSAGE, _message_values(record))
+    return (_OTHER, record)
+
+
+def _from_wire(item: tuple[int, Any]) -> object:
+    tag, payload = item
+    if tag == _MESSAGE:
+        return MessageRecord(*payload)
+    return payload
+
+
+def can_read_in_parallel(connector: Connector) -> bool:
+    """True when the connector allows it, the input is large and a fork is possible."""
+    if not connector.parallel_safe or (os.cpu_count() or 1) < 2:
+        return False
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    total = connector.total()
+    return total is not None and total >= MIN_PARALLEL_BYTES
+
+
+def _produce(connector: Connector, out: Any, batch_size: int, parent: int) -> None:
+    def send(message: tuple[str, Any, int]) -> None:
+        # If the importer died (kill -9), nobody reads: stop instead of waiting forever.
+        while True:
+            try:
+                out.put(message, timeout=1.0)
+                return
+            except queue.Full:
+                if os.getppid() != parent:
+                    os._exit(1)
+
+    try:
+        batch: list[tuple[int, Any]] = []
+        for record in connector.records():
+            batch.append(_to_wire(record))
+            if len(batch) >= batch_size:
+                send(("batch", batch, connector.position))
+                batch = []
+        send(("batch", batch, connector.position))
+        send(("done", None, connector.position))
+    except PalabreError as exc:
+        send(("palabre-error", (type(exc), exc.message), connector.position))
+    except BaseException as exc:
+        text = "".join(traceback.format_exception(exc))
+        send(("error", f"{type(exc).__name__}: {exc}\n{text}", connector.position))
+
+
+def read_in_parallel(connector: Connector, batch_size: int) -> Iterator[tuple[list[object], int]]:
+    """Yield ``(records, position)`` batches read by a forked process."""
+    context = multiprocessing.get_context("fork")
+    channel = context.Queue(maxsize=QUEUE_BATCHES)
+    process = context.Process(
+        target=_produce,
+        args=(connector, channel, batch_size, os.getpid()),
+        name=f"palabre-read-{connector.kind}",
+        daemon=True,
+    )
+    process.start()
+    try:
+        while True:
+            try:
+                kind, payload, position = channel.get(timeout=5.0)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise RuntimeError(
+                        f"the reader process of the {connector.kind} import stopped "
+                        f"(exit code {process.exitcode})"
+                    ) from None
+                continue
+            connector.position = position
+            if kind == "batch":
+                yield [_from_wire(item) for item in payload], position
+            elif kind == "done":
+                return
+            elif kind == "palabre-error":
+                error_type, message = payload
+                error = error_type.__new__(error_type)
+                PalabreError.__init__(error, message)
+                raise error
+            else:
+                raise RuntimeError(f"the reader process failed: {payload}")
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=5)
+        channel.close()
+        channel.join_thread()
