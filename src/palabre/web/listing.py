@@ -15,7 +15,6 @@ from palabre.errors import ValidationError
 from palabre.fabric.browse import Page
 from palabre.people.service import Viewer
 
-
 #: The largest id both databases store in an INTEGER column (PostgreSQL's is 32 bits).
 MAX_ID: Final = 2**31 - 1
 #: A path parameter naming a row: a larger number could not be one (and must not reach SQL).
