@@ -58,8 +58,20 @@ def root(
 def _register() -> None:
     # Sub-commands live in their own modules; registering them here keeps
     # the import graph one-way (cli -> services).
-    from palabre.cli import db, demo, imports, people, segments, serve, signals, status, users
+    from palabre.cli import (
+        crowd,
+        db,
+        demo,
+        imports,
+        people,
+        segments,
+        serve,
+        signals,
+        status,
+        users,
+    )
 
+    app.add_typer(crowd.app, name="crowd")
     app.add_typer(db.app, name="db")
     app.add_typer(imports.app, name="import")
     app.add_typer(people.app, name="people")

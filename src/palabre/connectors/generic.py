@@ -114,7 +114,12 @@ class GenericMessagesConnector(Connector):
         path = self.path
         prefix = f"{path}:"
         with self._open() as reader:
-            present = set(reader.header.columns)
+            # A CSV header lists every column; JSONL objects each have their own keys.
+            present = (
+                set(reader.header.columns)
+                if reader.header.format == "csv"
+                else set(REQUIRED | OPTIONAL)
+            )
 
             # Optional cells are read only when the file has the column: this loop runs
             # once per message of files with millions of them.

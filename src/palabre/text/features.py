@@ -1,216 +1,324 @@
-"""From tokens to named features: words, bigrams, lexicon valence and signal cues.
+"""From a batch of messages to model inputs, in one pass over the tokens.
 
-Rules applied here (the explainable part of the analysis):
+The whole batch is tokenised by one regular expression, every token becomes an
+entry id of the :class:`~palabre.text.table.TokenTable` (one dictionary lookup), and
+the rules below run as numpy operations over the batch's token array:
 
-- **negation**: a negator (``ne``, ``pas``, ``jamais``, ``aucun``, ``not``, ``never``,
-  ``...n't``) opens a scope over the next three tokens, closed early by ``!``, ``?``
-  or a contrast word; words inside it become ``!word`` features, their valence is
-  flipped and damped (× -0.74, so "pas mal" is mildly positive), and a cue inside
-  it does not fire ("not disappointed" is not disappointment);
-- **intensifiers / diminishers** (``très``, ``so``, ``un peu``, ``slightly``) multiply
-  the valence of the next opinion word; an elongated word (``trooop``) counts 1.2×;
-- **contrast** (``mais``, ``but``, ``however``): the clause before the last contrast
-  word weighs 0.5 and the clause after it 1.5;
-- **cues**: phrases from ``cues_<lang>.tsv`` add to the ``cue:<signal>`` feature and
-  are kept as evidence.
+- **sentences** end after ``.`` (dropped), or after a run of ``!`` / ``?`` (kept);
+- **negation**: a negator (``ne``, ``pas``, ``jamais``, ``aucun``, ``rien``, ``not``,
+  ``never``, ``...n't``) opens a scope over the next three tokens, closed early by
+  ``!``, ``?``, a URL, a sentence end or a contrast word; a word inside it is the
+  feature ``!word``, its valence is flipped and damped (× -0.74, so "pas mal" is
+  mildly positive) and a cue on it does not fire ("not disappointed");
+- **intensifiers / diminishers** (``très``, ``so``, ``un peu``, ``slightly``, an
+  elongated ``sooo``) multiply the valence of the next opinion word; an elongated
+  opinion word (``trooop``) counts 1.2×;
+- **contrast** (``mais``, ``but``, ``however``): in a sentence, the clause before the
+  last contrast word weighs 0.5 and the rest 1.5; a sentence opening with one halves
+  the sentences before it ("C'est lent. Mais le support est top.");
+- **cues**: phrases of ``cues_<lang>.tsv`` add to ``cue:<signal>`` and are kept (with
+  their positions) as evidence.
 
-Word features are named by the word itself, whatever the language; lexicon and cue
-features have the same names in French and English, so what a model learns about
-them on English data carries over to French.
-
-Every feature is a count divided by the square root of the message length, so the
-score of a message is a linear function of its sentences' counts: inference gathers
-each sentence's weights once and reads both the sentence scores and the message
-score from them.
+Per token the model reads three rows of its weight matrix: the word (or ``!word``),
+its five-letter stem ``~stem`` (inflections share it) and the bigram it opens; per
+sentence, the dense features :data:`~palabre.text.table.DENSE`. Messages are counts
+over their sentences divided by the square root of the message length; a sentence is
+its counts over the square root of its own length.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from palabre.text.lexicon import Cue, LanguageLexicon
+import numpy as np
+
+from palabre.text.language import OTHER, LanguageIdentifier
+from palabre.text.lexicon import SIGNALS
+from palabre.text.table import (
+    BREAKER,
+    CONTRAST,
+    CUE_ALWAYS,
+    DENSE,
+    DOT,
+    END,
+    LANG_INDEX,
+    NEGATOR,
+    TokenTable,
+)
+from palabre.text.tokenize import tokenize
 
 NEGATION_SCOPE = 3
 NEGATION_FACTOR = -0.74
 ELONGATION_FACTOR = 1.2
 BEFORE_CONTRAST = 0.5
 AFTER_CONTRAST = 1.5
-_SCOPE_BREAKERS = frozenset({"!", "?", "<url>"})
+_CUE0 = DENSE.index("cue:" + SIGNALS[0])
+_FAR = -1_000
 
 
 @dataclass
-class SentenceFeatures:
-    """One sentence: its feature names (repeated names add up), their weights (the
-    contrast weight of the clause), its length, and the cues it matched."""
+class Batch:
+    """The model inputs of a batch of messages (arrays; ``k`` = kept tokens)."""
 
-    names: list[str]
-    values: list[float]
-    n_tokens: int
-    cues: list[tuple[str, str, float]] = field(default_factory=list)
-    starts_with_contrast: bool = False
+    languages: list[str]
+    #: Entry ids of all tokens (separators and dots included) and the positions kept.
+    ids: np.ndarray
+    kept: np.ndarray
+    tok_msg: np.ndarray
+    tok_sent: np.ndarray
+    #: ``(k, 3)`` weight-matrix rows (word or !word, stem, bigram) and their values.
+    rows: np.ndarray
+    vals: np.ndarray
+    sent_start: np.ndarray
+    sent_msg: np.ndarray
+    sent_len: np.ndarray
+    sent_factor: np.ndarray
+    #: ``(sentences, len(DENSE))`` sentence-level features.
+    dense: np.ndarray
+    msg_len: np.ndarray
+    #: Cue hits: message, signal index, first token position (in ``ids``), length, weight.
+    hits: list[tuple[int, int, int, int, float]]
 
-    def counts(self) -> dict[str, float]:
-        """Names with their summed weights."""
-        out: dict[str, float] = {}
-        for name, value in zip(self.names, self.values, strict=True):
-            out[name] = out.get(name, 0.0) + value
+    @property
+    def size(self) -> int:
+        """Number of messages."""
+        return len(self.languages)
+
+
+class Featurizer:
+    """Turns batches of texts into :class:`Batch` arrays with a token table."""
+
+    def __init__(self, table: TokenTable, identifier: LanguageIdentifier) -> None:
+        self.table = table
+        self.identifier = identifier
+
+    def _languages(
+        self, texts: list[str], ids: np.ndarray, msg_of: np.ndarray, given: list[str | None]
+    ) -> list[str]:
+        t = self.table
+        n = len(texts)
+        known = t.known[ids]
+        n_known = np.bincount(msg_of, weights=known, minlength=n)
+        n_alpha = np.bincount(msg_of, weights=t.alpha[ids], minlength=n)
+        total = np.bincount(msg_of, weights=t.logodds[ids] * known, minlength=n)
+        out: list[str] = []
+        for i, lang in enumerate(given):
+            if lang is not None:
+                out.append(lang)
+            elif n_alpha[i] == 0:
+                out.append(OTHER)
+            elif 2 * n_known[i] >= n_alpha[i]:
+                out.append("fr" if total[i] > 0 else "en")
+            else:  # mostly unknown words: the identifier's slower path (and CLD2)
+                out.append(self.identifier.predict_one(texts[i], tokenize(texts[i])))
         return out
 
+    def batch(self, texts: list[str], languages: list[str | None] | None = None) -> Batch:
+        """Featurise ``texts`` (``languages[i]`` overrides identification)."""
+        t = self.table
+        n = len(texts)
+        ids = t.ids(texts) if n else np.zeros(0, dtype=np.int64)
+        is_sep = ids == 0
+        msg_of = np.cumsum(is_sep)
+        given = languages if languages is not None else [None] * n
+        langs = self._languages(texts, ids, msg_of, given)
+        lang_row = np.array([LANG_INDEX.get(x, 1) for x in langs], dtype=np.int64)
+        lang = lang_row[msg_of]
+        flags = t.flags[lang, ids]
+        size = len(ids)
+        pos = np.arange(size)
 
-def _rest_matches(cue: Cue, tokens: list[str], start: int, skip: int) -> bool:
-    n = len(cue.tokens)
-    if start + n > len(tokens):
-        return False
-    for k in range(skip, n):
-        want = cue.tokens[k]
-        got = tokens[start + k]
-        if want[-1] == "*":
-            if not got.startswith(want[:-1]):
-                return False
-        elif got != want:
-            return False
-    return True
+        # Sentences: cut after a dot or a separator (both dropped), or after the last
+        # "!" / "?" of a run.
+        is_dot = (flags & DOT) != 0
+        is_end = (flags & END) != 0
+        end_next = np.zeros(size, dtype=bool)
+        end_next[:-1] = is_end[1:]
+        cut_after = is_sep | is_dot | (is_end & ~end_next)
+        cuts_before = np.cumsum(cut_after) - cut_after
+        kept = np.flatnonzero(~(is_sep | is_dot))
+        nk = len(kept)
+        key = cuts_before[kept]
+        new = np.ones(nk, dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        sent_start = np.flatnonzero(new)
+        tok_sent = np.cumsum(new) - 1
+        tok_msg = msg_of[kept]
+        sent_msg = tok_msg[sent_start]
+        n_sent = len(sent_start)
+        sent_len = np.diff(np.append(sent_start, nk))
 
+        # Negation: within three tokens after the last negator, no breaker between.
+        acc = np.maximum.accumulate(np.where((flags & NEGATOR) != 0, pos, _FAR))
+        last_neg = np.empty(size, dtype=np.int64)
+        if size:
+            last_neg[0] = _FAR
+            last_neg[1:] = acc[:-1]
+        last_break = np.maximum.accumulate(np.where((flags & BREAKER) != 0, pos, _FAR))
+        negated = (pos - last_neg <= NEGATION_SCOPE) & (last_neg > last_break)
 
-def _add_cue(
-    cue: Cue,
-    tokens: list[str],
-    start: int,
-    weight: float,
-    cue_sums: dict[str, float],
-    cues: list[tuple[str, str, float]],
-) -> None:
-    w = cue.weight * weight
-    cue_sums[cue.signal] = cue_sums.get(cue.signal, 0.0) + w
-    cues.append((cue.signal, " ".join(tokens[start : start + len(cue.tokens)]), w))
+        # Contrast: clause weights inside a sentence, and sentence factors.
+        kflags = flags[kept]
+        is_contrast = (kflags & CONTRAST) != 0
+        kidx = np.arange(nk)
+        if nk:
+            last_c = np.maximum.reduceat(np.where(is_contrast, kidx, -1), sent_start)[tok_sent]
+        else:
+            last_c = np.zeros(0, dtype=np.int64)
+        w = np.where(
+            last_c < 0, 1.0, np.where(kidx < last_c, BEFORE_CONTRAST, AFTER_CONTRAST)
+        ).astype(np.float32)
+        opens = is_contrast[sent_start].astype(np.int64)
+        after = opens.sum() - np.cumsum(opens)
+        last_of_msg = np.searchsorted(sent_msg, sent_msg, side="right") - 1
+        sent_factor = np.where(after - after[last_of_msg] > 0, BEFORE_CONTRAST, 1.0)
 
+        ik = ids[kept]
+        lk = lang[kept]
+        kneg = negated[kept]
+        dense = np.zeros((n_sent, len(DENSE)), dtype=np.float32)
+        self._valence(dense, ids, lang, kept, ik, lk, kneg, w, tok_sent, n_sent)
+        hits = self._cues(dense, ids, lang, kept, ik, lk, kflags, negated, w, tok_sent, tok_msg)
 
-def _negation_flags(
-    tokens: list[str], negators: frozenset[str], contrasts: frozenset[str]
-) -> list[bool]:
-    flags = [False] * len(tokens)
-    scope = 0
-    for i, tok in enumerate(tokens):
-        if tok in _SCOPE_BREAKERS or tok in contrasts:
-            scope = 0
-        flags[i] = scope > 0
-        if tok in negators or tok.endswith("n't"):
-            scope = NEGATION_SCOPE
-        elif scope:
-            scope -= 1
-    return flags
+        # Rows: the word (or !word), its stem, and the bigram it opens.
+        rows = np.zeros((nk, 3), dtype=np.int32)
+        vals = np.zeros((nk, 3), dtype=np.float32)
+        rows[:, 0] = np.where(kneg, t.neg[ik], t.uni[ik])
+        rows[:, 1] = t.stem[ik]
+        vals[:, 0] = w
+        vals[:, 1] = w
+        if nk > 1:
+            bk = t.bkey[ik]
+            ok = (bk[:-1] >= 0) & (bk[1:] >= 0) & (tok_sent[:-1] == tok_sent[1:])
+            where = np.flatnonzero(ok)
+            rows[where, 2] = t.space.bigram_rows_of(bk[where] << 32 | bk[where + 1])
+            vals[where, 2] = w[where + 1]
+        return Batch(
+            languages=langs,
+            ids=ids,
+            kept=kept,
+            tok_msg=tok_msg,
+            tok_sent=tok_sent,
+            rows=rows,
+            vals=vals,
+            sent_start=sent_start,
+            sent_msg=sent_msg,
+            sent_len=sent_len,
+            sent_factor=sent_factor.astype(np.float32),
+            dense=dense,
+            msg_len=np.bincount(tok_msg, minlength=n),
+            hits=hits,
+        )
 
+    def _valence(
+        self,
+        dense: np.ndarray,
+        ids: np.ndarray,
+        lang: np.ndarray,
+        kept: np.ndarray,
+        ik: np.ndarray,
+        lk: np.ndarray,
+        kneg: np.ndarray,
+        w: np.ndarray,
+        tok_sent: np.ndarray,
+        n_sent: int,
+    ) -> None:
+        t = self.table
+        val = t.valence[lk, ik]
+        nz = np.flatnonzero(val)
+        if len(nz):
+            prev = kept[nz] - 1
+            inten = np.where(
+                prev >= 0, t.intensity[lang[prev], ids[np.maximum(prev, 0)]], np.float32(1.0)
+            )
+            v = val[nz] * w[nz] * inten
+            v = np.where(t.elong[ik[nz]], v * ELONGATION_FACTOR, v)
+            v = np.where(kneg[nz], v * NEGATION_FACTOR, v)
+            sent = tok_sent[nz]
+            dense[:, 0] = np.bincount(sent, weights=np.maximum(v, 0.0), minlength=n_sent)
+            dense[:, 1] = np.bincount(sent, weights=np.maximum(-v, 0.0), minlength=n_sent)
+        el = np.flatnonzero(t.elong[ik])
+        if len(el):
+            dense[:, 2] = np.bincount(tok_sent[el], weights=w[el], minlength=n_sent)
 
-def sentence_features(tokens: list[str], lex: LanguageLexicon) -> SentenceFeatures:
-    """Features of one tokenised sentence under ``lex``'s rules.
-
-    Written with comprehensions over the whole sentence (the fast path of CPython);
-    the per-token rules (negation scope, contrast) only run when their trigger words
-    are present.
-    """
-    n = len(tokens)
-    if n == 0:
-        return SentenceFeatures([], [], 0)
-    contrasts = lex.contrasts
-    # Contrast: only the last contrast word of the sentence splits it.
-    split_at = -1
-    if not contrasts.isdisjoint(tokens):
-        split_at = max(i for i, t in enumerate(tokens) if t in contrasts)
-    has_negation = not lex.negators.isdisjoint(tokens) or "n't" in "".join(tokens)
-    negated = _negation_flags(tokens, lex.negators, contrasts) if has_negation else None
-    if split_at < 0:
-        weights = [1.0] * n
-    else:
-        weights = [BEFORE_CONTRAST] * split_at + [AFTER_CONTRAST] * (n - split_at)
-    names = (
-        tokens
-        if negated is None
-        else [("!" + t if f else t) for t, f in zip(tokens, negated, strict=True)]
-    )
-    bigrams = [a + " " + b for a, b in itertools.pairwise(tokens)]
-    names = names + bigrams
-    values = weights + weights[1:]
-
-    cue_sums: dict[str, float] = {}
-    cues: list[tuple[str, str, float]] = []
-    pair_cues = lex.pair_cues
-    for i in [i for i, b in enumerate(bigrams) if b in pair_cues]:
-        for cue in pair_cues[bigrams[i]]:
-            if (cue.negated_form or negated is None or not negated[i]) and _rest_matches(
-                cue, tokens, i, 2
+    def _cues(
+        self,
+        dense: np.ndarray,
+        ids: np.ndarray,
+        lang: np.ndarray,
+        kept: np.ndarray,
+        ik: np.ndarray,
+        lk: np.ndarray,
+        kflags: np.ndarray,
+        negated: np.ndarray,
+        w: np.ndarray,
+        tok_sent: np.ndarray,
+        tok_msg: np.ndarray,
+    ) -> list[tuple[int, int, int, int, float]]:
+        """Add cue weights to the dense features; return the hits (for evidence)."""
+        t = self.table
+        hits: list[tuple[int, int, int, int, float]] = []
+        one = np.flatnonzero(t.has_cue[lk, ik])
+        if len(one):
+            fire = ~negated[kept[one]] | ((kflags[one] & CUE_ALWAYS) != 0)
+            one = one[fire]
+            weights = t.cue[lk[one], ik[one]] * w[one, None]
+            np.add.at(dense[:, _CUE0:], tok_sent[one], weights)
+            k_at, s_at = np.nonzero(weights)
+            for k, s, value in zip(
+                one[k_at].tolist(), s_at.tolist(), weights[k_at, s_at].tolist(), strict=True
             ):
-                _add_cue(cue, tokens, i, weights[i], cue_sums, cues)
-    single_cues = lex.single_cues
-    for i in [i for i, t in enumerate(tokens) if t in single_cues]:
-        if negated is None or not negated[i]:
-            for cue in single_cues[tokens[i]]:
-                _add_cue(cue, tokens, i, weights[i], cue_sums, cues)
-    prefix_cues = lex.prefix_cues
-    for i in [i for i, t in enumerate(tokens) if t[:4] in prefix_cues]:
-        for cue in prefix_cues[tokens[i][:4]]:
-            if (cue.negated_form or negated is None or not negated[i]) and _rest_matches(
-                cue, tokens, i, 0
-            ):
-                _add_cue(cue, tokens, i, weights[i], cue_sums, cues)
+                hits.append((int(tok_msg[k]), s, int(kept[k]), 1, value))
+        if len(ids) > 1 and len(t.pair_keys):
+            first = t.first_pat[lang[:-1], ids[:-1]]
+            second = t.second_pat[lang[:-1], ids[1:]]
+            maybe = np.flatnonzero((first >= 0) & (second >= 0))
+            if len(maybe):
+                keys = lang[maybe] << 40 | first[maybe] << 20 | second[maybe]
+                at = np.minimum(np.searchsorted(t.pair_keys, keys), len(t.pair_keys) - 1)
+                starts = maybe[t.pair_keys[at] == keys]
+                if len(starts):
+                    multi = np.searchsorted(kept, starts)
+                    self._multi_cues(
+                        dense, ids, lang, kept, multi, negated, w, tok_sent, tok_msg, hits
+                    )
+        return hits
 
-    valence = lex.valence
-    pos = neg = 0.0
-    hits = [i for i, t in enumerate(tokens) if t in valence]
-    if hits:
-        intensifiers = lex.intensifiers
-        for i in hits:
-            v = valence[tokens[i]] * weights[i]
-            if i > 0:
-                v *= intensifiers.get(tokens[i - 1], 1.0)
-            if i + 1 < n and tokens[i + 1] == "<elong>":
-                v *= ELONGATION_FACTOR
-            if negated is not None and negated[i]:
-                v *= NEGATION_FACTOR
-            if v > 0:
-                pos += v
-            else:
-                neg -= v
-    if pos:
-        names.append("lex:pos")
-        values.append(pos)
-    if neg:
-        names.append("lex:neg")
-        values.append(neg)
-    for signal, total in cue_sums.items():
-        names.append("cue:" + signal)
-        values.append(total)
-    return SentenceFeatures(names, values, n, cues, split_at == 0)
-
-
-def message_counts(parts: list[SentenceFeatures]) -> tuple[dict[str, float], int]:
-    """The message as a whole: sentence counts added (a sentence opening with a
-    contrast word halves what came before it), and the message length."""
-    factors = sentence_factors(parts)
-    total: dict[str, float] = {}
-    for part, factor in zip(parts, factors, strict=True):
-        for name, value in zip(part.names, part.values, strict=True):
-            total[name] = total.get(name, 0.0) + value * factor
-    return total, sum(p.n_tokens for p in parts)
-
-
-def sentence_factors(parts: list[SentenceFeatures]) -> list[float]:
-    """Weight of each sentence in the message: 0.5 before a sentence opening with a
-    contrast word ("C'est lent. Mais le support est top."), else 1."""
-    factors = [1.0] * len(parts)
-    later_contrast = False
-    for idx in range(len(parts) - 1, -1, -1):
-        if later_contrast:
-            factors[idx] = BEFORE_CONTRAST
-        later_contrast = later_contrast or parts[idx].starts_with_contrast
-    return factors
-
-
-def finalize(counts: dict[str, float], n_tokens: int) -> dict[str, float]:
-    """Model inputs: counts divided by the square root of the length (long reviews and
-    short tweets land on one scale), plus the bias feature."""
-    scale = 1.0 / math.sqrt(max(n_tokens, 1))
-    out = {name: value * scale for name, value in counts.items()}
-    out["<bias>"] = 1.0
-    return out
+    def _multi_cues(
+        self,
+        dense: np.ndarray,
+        ids: np.ndarray,
+        lang: np.ndarray,
+        kept: np.ndarray,
+        multi: np.ndarray,
+        negated: np.ndarray,
+        w: np.ndarray,
+        tok_sent: np.ndarray,
+        tok_msg: np.ndarray,
+        hits: list[tuple[int, int, int, int, float]],
+    ) -> None:
+        t = self.table
+        base = t.base
+        size = len(ids)
+        for k in multi.tolist():
+            p = int(kept[k])
+            lex = t.lexicons[int(lang[p])]
+            first = base[int(ids[p])]
+            second = base[int(ids[p + 1])] if p + 1 < size else ""
+            candidates = [
+                *lex.pair_cues.get(first + " " + second, ()),
+                *(c for c in lex.prefix_cues.get(first[:4], ()) if len(c.tokens) > 1),
+            ]
+            for cue in candidates:
+                n = len(cue.tokens)
+                if p + n > size or not (cue.negated_form or not negated[p]):
+                    continue
+                words = [base[int(i)] for i in ids[p : p + n]]
+                if all(
+                    got.startswith(want[:-1]) if want[-1] == "*" else got == want
+                    for want, got in zip(cue.tokens, words, strict=True)
+                ):
+                    value = cue.weight * float(w[k])
+                    s = SIGNALS.index(cue.signal)
+                    dense[tok_sent[k], _CUE0 + s] += value
+                    hits.append((int(tok_msg[k]), s, p, n, value))

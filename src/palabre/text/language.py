@@ -62,7 +62,8 @@ class LanguageIdentifier:
         total_en = sum(en.values()) + 1.0
         a = self.smoothing
         out: dict[str, float] = {}
-        for item in set(fr) | set(en):
+        # Sorted: the shipped file must not depend on the hash seed of this process.
+        for item in sorted(set(fr) | set(en)):
             if fr[item] + en[item] < self.min_count:
                 continue
             out[item] = math.log((fr[item] + a) / total_fr) - math.log((en[item] + a) / total_en)

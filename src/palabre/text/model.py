@@ -1,17 +1,20 @@
 """The signal analyzer: language, sentiment, six calibrated signals and their evidence.
 
-Inference is numpy only. Every message is tokenised once, cut into sentences, and
-turned into named features (see :mod:`palabre.text.features`); one weight matrix gives
-all heads at once. Sentiment is read from the message as a whole; a signal is read on
-each sentence and the message takes its strongest sentence (a complaint in the last
-sentence of a friendly message still counts), then an isotonic map fitted on held-out
-data turns that score into a calibrated probability.
+Inference is numpy only. A batch of messages is featurised in one pass
+(:mod:`palabre.text.features`); one weight matrix gives all heads at once. The
+model is linear, so each sentence's rows are gathered once: a sentence's score is
+the bias plus its sum over the square root of its length, a message's score the bias
+plus its sentences' sums (weighted by their contrast factor) over the square root of
+the message length. Sentiment is read on the message as a whole; a signal on each
+sentence, the message taking its strongest sentence (a complaint in the last sentence
+of a friendly message still counts), then an isotonic map fitted on held-out data
+turns that score into a calibrated probability.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -20,16 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from palabre.text.features import (
-    SentenceFeatures,
-    finalize,
-    message_counts,
-    sentence_factors,
-    sentence_features,
-)
+from palabre.text.features import Batch, Featurizer
 from palabre.text.language import OTHER, LanguageIdentifier
-from palabre.text.lexicon import SIGNALS, LanguageLexicon, load_lexicon
-from palabre.text.tokenize import split_tokens, tokenize
+from palabre.text.lexicon import SIGNALS, load_lexicon
+from palabre.text.table import FeatureSpace, TokenTable
 
 SENTIMENT_HEADS = ("sent_negative", "sent_neutral", "sent_positive")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
@@ -66,9 +63,83 @@ class MessageSignals:
         }
 
 
+@dataclass
+class SignalBatch:
+    """The analysis of many messages, column by column (compact to pass between
+    processes); ``batch[i]`` is one :class:`MessageSignals`."""
+
+    languages: list[str]
+    labels: np.ndarray  # index into SENTIMENT_LABELS
+    scores: np.ndarray  # sentiment score in [-1, 1]
+    probs: np.ndarray  # (n, len(SIGNALS)) calibrated probabilities
+    #: Evidence of the messages that have some, by message index.
+    evidence: dict[int, dict[str, list[str]]]
+
+    def __len__(self) -> int:
+        return len(self.languages)
+
+    def __getitem__(self, i: int) -> MessageSignals:
+        return MessageSignals(
+            language=self.languages[i],
+            sentiment_label=SENTIMENT_LABELS[int(self.labels[i])],
+            sentiment_score=float(self.scores[i]),
+            signals=dict(zip(SIGNALS, self.probs[i].tolist(), strict=True)),
+            evidence=self.evidence.get(i, {}),
+        )
+
+    def __iter__(self) -> Iterator[MessageSignals]:
+        return (self[i] for i in range(len(self)))
+
+    def json_rows(self, ids: list[str]) -> Iterator[dict[str, Any]]:
+        """The output lines of ``palabre signals score`` for messages ``ids``."""
+        scores = np.round(self.scores.astype(np.float64), 4).tolist()
+        probs = np.round(self.probs.astype(np.float64), 4).tolist()
+        for i, mid in enumerate(ids):
+            yield {
+                "id": mid,
+                "language": self.languages[i],
+                "sentiment": {"label": SENTIMENT_LABELS[int(self.labels[i])], "score": scores[i]},
+                "signals": dict(zip(SIGNALS, probs[i], strict=True)),
+                "evidence": self.evidence.get(i, {}),
+            }
+
+    @staticmethod
+    def concat(parts: list[SignalBatch]) -> SignalBatch:
+        """One batch from consecutive batches (message indices shift)."""
+        evidence: dict[int, dict[str, list[str]]] = {}
+        offset = 0
+        for part in parts:
+            evidence.update({offset + i: ev for i, ev in part.evidence.items()})
+            offset += len(part)
+        return SignalBatch(
+            languages=[x for p in parts for x in p.languages],
+            labels=np.concatenate([p.labels for p in parts]) if parts else np.zeros(0, np.int8),
+            scores=np.concatenate([p.scores for p in parts]) if parts else np.zeros(0),
+            probs=(
+                np.concatenate([p.probs for p in parts])
+                if parts
+                else np.zeros((0, len(SIGNALS)), np.float32)
+            ),
+            evidence=evidence,
+        )
+
+
 def default_model_path() -> Path:
     """The weights shipped with the package."""
     return Path(str(resources.files("palabre.text") / "weights" / "signals.npz"))
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a weights file (a clear error when it is not one)."""
+    if not path.exists():
+        raise ModelFileError(
+            f"signal model not found: {path} (build it with python -m palabre.text.train)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: not a palabre signal model ({exc})") from None
 
 
 class SignalAnalyzer:
@@ -76,15 +147,10 @@ class SignalAnalyzer:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_model_path()
-        if not self.path.exists():
-            raise ModelFileError(
-                f"signal model not found: {self.path} (build it with python -m palabre.text.train)"
-            )
-        with np.load(self.path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        arrays = load_arrays(self.path)
         try:
-            self.feature_names: list[str] = str(arrays["vocab"]).split("\n")
-            self.weights: np.ndarray = arrays["weights"].astype(np.float32)
+            names = str(arrays["features"]).split("\n")
+            weights = arrays["weights"].astype(np.float32)
             self.heads: list[str] = str(arrays["heads"]).split("\n")
             self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
             self.calibration: dict[str, tuple[np.ndarray, np.ndarray]] = {
@@ -95,98 +161,74 @@ class SignalAnalyzer:
             self.identifier = LanguageIdentifier.from_arrays(arrays)
         except KeyError as exc:
             raise ModelFileError(f"{self.path}: not a palabre signal model ({exc})") from None
-        self.vocab = {name: i for i, name in enumerate(self.feature_names)}
-        # A zero row after the last feature: unknown names point at it.
-        self._zero_row = len(self.feature_names)
-        self.bias = self.weights[self.vocab["<bias>"]].copy()
-        self.weights = np.vstack([self.weights, np.zeros((1, self.weights.shape[1]), np.float32)])
-        self.weights[self.vocab["<bias>"]] = 0.0
+        self.space = FeatureSpace(names)
+        # Row 0 (unknown features) is zeros; the file holds the other rows in order.
+        self.weights = np.vstack([np.zeros((1, weights.shape[1]), np.float32), weights])
+        self.bias = self.weights[self.space.bias_row].copy()
+        self.weights[self.space.bias_row] = 0.0
+        self.dense_weights = self.weights[self.space.dense_rows]
         self.head_index = {h: i for i, h in enumerate(self.heads)}
         self.sentiment_cols = [self.head_index[h] for h in SENTIMENT_HEADS]
         self.signal_cols = [self.head_index[s] for s in SIGNALS]
-        self._lex = {lang: load_lexicon(lang) for lang in ("fr", "en")}
-        # Per signal, the words (and word pairs) whose weight is strong enough to be
-        # shown as evidence.
-        self._strong: dict[str, dict[str, float]] = {}
-        for signal in SIGNALS:
-            col = self.weights[: self._zero_row, self.head_index[signal]]
-            picked = np.flatnonzero(col > _EVIDENCE_WEIGHT).tolist()
-            self._strong[signal] = {
-                self.feature_names[j]: float(col[j])
-                for j in picked
-                if self.feature_names[j][0] not in "<!" and ":" not in self.feature_names[j]
-            }
-
-    # -- features ---------------------------------------------------------------------
-
-    def _known(self, word: str) -> bool:
-        return self._lex["en"].knows(word) or self._lex["fr"].knows(word)
-
-    def sentences(
-        self, text: str, language: str | None = None
-    ) -> tuple[str, list[SentenceFeatures]]:
-        """The message's language and its sentences' features (at least one sentence)."""
-        tokens = tokenize(text, self._known)
-        lang = language or self.identifier.predict_one(text, tokens)
-        lex: LanguageLexicon = self._lex.get(lang, self._lex["en"])
-        parts = [sentence_features(s, lex) for s in split_tokens(tokens)]
-        return lang, parts or [sentence_features([], lex)]
-
-    def featurize(self, text: str, language: str | None = None) -> dict[str, float]:
-        """The message's model inputs (what training fits on)."""
-        _, parts = self.sentences(text, language)
-        counts, n = message_counts(parts)
-        return finalize(counts, n)
+        offsets = self.meta.get("sentiment_offsets", {})
+        self.sentiment_offsets = {
+            lang: np.asarray(offsets.get(lang, [0.0, 0.0, 0.0]), dtype=np.float64)
+            for lang in ("fr", "en", OTHER)
+        }
+        self.table = TokenTable(
+            {lang: load_lexicon(lang) for lang in ("fr", "en")},
+            self.space,
+            self.identifier.word_logodds_,
+        )
+        self.featurizer = Featurizer(self.table, self.identifier)
+        # Per signal, the words and word pairs strong enough to be shown as evidence.
+        shown = np.array(
+            [n[0] not in "<!~" and ":" not in n for n in self.space.names], dtype=bool
+        )
+        self._strong = (self.weights[:, self.signal_cols] > _EVIDENCE_WEIGHT) & shown[:, None]
+        self._strong_any = self._strong.any(axis=1)
 
     # -- analysis ---------------------------------------------------------------------
 
+    def featurize(self, texts: list[str], languages: list[str | None] | None = None) -> Batch:
+        """The batch's model inputs (what training fits on)."""
+        return self.featurizer.batch(texts, languages)
+
     def raw_scores(
         self, texts: list[str], languages: list[str | None] | None = None
-    ) -> tuple[list[str], np.ndarray, np.ndarray, list[list[SentenceFeatures]]]:
+    ) -> tuple[list[str], np.ndarray, np.ndarray, Batch]:
         """Languages, message scores (all heads), sentence scores rolled up to the
-        message (each head's strongest sentence), and the sentences' features.
+        message (each head's strongest sentence), and the batch's features."""
+        b = self.featurizer.batch(texts, languages)
+        n = b.size
+        heads = self.weights.shape[1]
+        message = np.tile(self.bias, (n, 1))
+        rolled = message.copy()
+        if len(b.kept):
+            per = self._sentence_sums(b)
+            first = np.flatnonzero(np.r_[True, b.sent_msg[1:] != b.sent_msg[:-1]])
+            owners = b.sent_msg[first]
+            scale = b.sent_factor / np.sqrt(np.maximum(b.msg_len[b.sent_msg], 1))
+            message[owners] += np.add.reduceat(per * scale[:, None], first, axis=0)
+            sentence = self.bias + per / np.sqrt(np.maximum(b.sent_len, 1))[:, None]
+            rolled[owners] = np.maximum.reduceat(sentence, first, axis=0)
+        assert message.shape == (n, heads)
+        return b.languages, message, rolled, b
 
-        The model is linear in the counts: each sentence's weights are gathered once
-        (``u``), then a message is the bias plus its sentences' ``u`` weighted by their
-        contrast factor over the square root of the message length, and a sentence is
-        the bias plus its ``u`` over the square root of its own length.
-        """
-        get = self.vocab.get
-        zero = self._zero_row
-        ids: list[int] = []
-        vals: list[float] = []
-        starts: list[int] = []
-        sentence_scale: list[float] = []
-        message_weight: list[float] = []
-        first_sentence: list[int] = []
-        langs: list[str] = []
-        all_parts: list[list[SentenceFeatures]] = []
-        for i, text in enumerate(texts):
-            given = languages[i] if languages is not None else None
-            lang, parts = self.sentences(text, given)
-            langs.append(lang)
-            all_parts.append(parts)
-            first_sentence.append(len(starts))
-            factors = sentence_factors(parts) if len(parts) > 1 else (1.0,)
-            inv_len = 1.0 / math.sqrt(max(sum(p.n_tokens for p in parts), 1))
-            for part, factor in zip(parts, factors, strict=True):
-                starts.append(len(ids))
-                ids.append(zero)  # keeps every segment non-empty for reduceat
-                vals.append(0.0)
-                ids.extend([get(name, zero) for name in part.names])
-                vals.extend(part.values)
-                sentence_scale.append(1.0 / math.sqrt(max(part.n_tokens, 1)))
-                message_weight.append(factor * inv_len)
-        contrib = self.weights[np.asarray(ids, dtype=np.int64)]
-        contrib *= np.asarray(vals, dtype=np.float32)[:, None]
-        u = np.add.reduceat(contrib, np.asarray(starts, dtype=np.int64), axis=0)
-        first = np.asarray(first_sentence, dtype=np.int64)
-        message = self.bias + np.add.reduceat(
-            u * np.asarray(message_weight, dtype=np.float32)[:, None], first, axis=0
-        )
-        per_sentence = self.bias + u * np.asarray(sentence_scale, dtype=np.float32)[:, None]
-        rolled = np.maximum.reduceat(per_sentence, first, axis=0)
-        return langs, message, rolled, all_parts
+    def _sentence_sums(self, b: Batch) -> np.ndarray:
+        """Each sentence's weighted sum of its rows (zero rows skipped: about half)."""
+        flat = b.rows.reshape(-1)
+        nz = np.flatnonzero(flat)
+        contrib = np.take(self.weights, flat[nz], axis=0)
+        contrib *= b.vals.reshape(-1)[nz, None]
+        bounds = np.searchsorted(nz, 3 * b.sent_start)
+        empty = np.diff(np.append(bounds, len(nz))) == 0
+        per = np.zeros((len(bounds), self.weights.shape[1]), dtype=np.float32)
+        if len(nz):
+            sums = np.add.reduceat(contrib, np.minimum(bounds, len(nz) - 1), axis=0)
+            per[~empty] = sums[~empty]
+        per += b.dense @ self.dense_weights
+        return per
 
     def calibrate(self, head: str, raw: np.ndarray) -> np.ndarray:
         """Calibrated probability of a binary head from its raw scores."""
@@ -196,57 +238,85 @@ class SignalAnalyzer:
         )
         return out
 
+    def sentiment(self, languages: list[str], message: np.ndarray) -> np.ndarray:
+        """Probabilities of negative / neutral / positive (with the per-language offsets)."""
+        logits = message[:, self.sentiment_cols].astype(np.float64)
+        for lang, offset in self.sentiment_offsets.items():
+            if offset.any():
+                mask = np.array([x == lang for x in languages], dtype=bool)
+                logits[mask] += offset
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return probs
+
     def analyze(
         self, texts: list[str], languages: list[str | None] | None = None
-    ) -> list[MessageSignals]:
+    ) -> SignalBatch:
         """Analyse a batch of messages (``languages[i]`` overrides identification)."""
-        if not texts:
-            return []
-        langs, message_logits, rolled, all_parts = self.raw_scores(texts, languages)
-        sent = message_logits[:, self.sentiment_cols].astype(np.float64)
-        sent -= sent.max(axis=1, keepdims=True)
-        probs = np.exp(sent)
-        probs /= probs.sum(axis=1, keepdims=True)
-        label_idx = probs.argmax(axis=1).tolist()
-        score = (probs[:, 2] - probs[:, 0]).tolist()
-        columns = [
-            self.calibrate(s, rolled[:, self.head_index[s]].astype(np.float64)).tolist()
-            for s in SIGNALS
-        ]
-        out: list[MessageSignals] = []
-        for i in range(len(texts)):
-            signals = {s: columns[k][i] for k, s in enumerate(SIGNALS)}
-            raised = [s for s in SIGNALS if signals[s] >= EVIDENCE_THRESHOLD]
-            evidence = {s: self._evidence(s, all_parts[i]) for s in raised}
-            out.append(
-                MessageSignals(
-                    language=langs[i],
-                    sentiment_label=SENTIMENT_LABELS[label_idx[i]],
-                    sentiment_score=score[i],
-                    signals=signals,
-                    evidence={k: v for k, v in evidence.items() if v},
-                )
-            )
-        return out
-
-    def _evidence(self, signal: str, parts: list[SentenceFeatures]) -> list[str]:
-        """Spans that pushed ``signal`` up: its cue phrases first, then the words and
-        word pairs with the largest positive weight."""
-        cues = sorted((c for p in parts for c in p.cues if c[0] == signal), key=lambda c: -c[2])
-        spans: list[str] = []
-        for _, span, _ in cues:
-            if span not in spans:
-                spans.append(span)
-        strong = self._strong[signal]
-        words = sorted(
-            {(strong[n], n) for p in parts for n in p.names if n in strong}, reverse=True
+        langs, message, rolled, batch = self.raw_scores(texts, languages)
+        sent = self.sentiment(langs, message)
+        probs = np.empty((len(texts), len(SIGNALS)), dtype=np.float32)
+        for k, s in enumerate(SIGNALS):
+            probs[:, k] = self.calibrate(s, rolled[:, self.signal_cols[k]].astype(np.float64))
+        return SignalBatch(
+            languages=langs,
+            labels=sent.argmax(axis=1).astype(np.int8),
+            scores=(sent[:, 2] - sent[:, 0]).astype(np.float32),
+            probs=probs,
+            evidence=self._evidence(batch, probs),
         )
-        for _, name in words:
-            if len(spans) >= _MAX_EVIDENCE:
-                break
-            if not any(name in s for s in spans):
-                spans.append(name)
-        return spans[:_MAX_EVIDENCE]
+
+    def _evidence(self, b: Batch, probs: np.ndarray) -> dict[int, dict[str, list[str]]]:
+        """Spans that pushed each raised signal up: its cue phrases first (strongest
+        first), then the words and word pairs with the largest positive weight."""
+        raised = probs >= EVIDENCE_THRESHOLD
+        any_raised = raised.any(axis=1)
+        if not any_raised.any():
+            return {}
+        base = self.table.base
+        ids = b.ids
+        cues: dict[int, list[tuple[float, int, str]]] = {}
+        for m, s, p, n, value in b.hits:
+            if raised[m, s]:
+                span = " ".join(base[int(i)] for i in ids[p : p + n])
+                cues.setdefault(m, []).append((value, s, span))
+        words: dict[int, list[int]] = {}
+        if len(b.kept):
+            cand = np.flatnonzero(self._strong_any[b.rows[:, 0]] | self._strong_any[b.rows[:, 2]])
+            cand = cand[any_raised[b.tok_msg[cand]]]
+            for k, m in zip(cand.tolist(), b.tok_msg[cand].tolist(), strict=True):
+                words.setdefault(m, []).append(k)
+        names = self.space.names
+        out: dict[int, dict[str, list[str]]] = {}
+        for m in np.flatnonzero(any_raised).tolist():
+            found: dict[str, list[str]] = {}
+            for k_sig in np.flatnonzero(raised[m]).tolist():
+                spans: list[str] = []
+                for _, s, span in sorted(cues.get(m, ()), key=lambda c: -c[0]):
+                    if s == k_sig and span not in spans:
+                        spans.append(span)
+                strong = self._strong[:, k_sig]
+                col = self.signal_cols[k_sig]
+                ranked = sorted(
+                    {
+                        (float(self.weights[r, col]), names[r])
+                        for k in words.get(m, ())
+                        for r in (int(b.rows[k, 0]), int(b.rows[k, 2]))
+                        if strong[r]
+                    },
+                    reverse=True,
+                )
+                for _, name in ranked:
+                    if len(spans) >= _MAX_EVIDENCE:
+                        break
+                    if not any(name in s for s in spans):
+                        spans.append(name)
+                if spans:
+                    found[SIGNALS[k_sig]] = spans[:_MAX_EVIDENCE]
+            if found:
+                out[m] = found
+        return out
 
 
 @cache
@@ -257,5 +327,7 @@ def default_analyzer() -> SignalAnalyzer:
 
 def language_of(text: str) -> str:
     """``fr``, ``en`` or ``other`` with the shipped identifier."""
-    analyzer = default_analyzer()
-    return analyzer.identifier.predict_one(text, tokenize(text)) if text else OTHER
+    if not text:
+        return OTHER
+    return default_analyzer().analyze([text]).languages[0]
+

@@ -25,7 +25,8 @@ _EMOJI_RANGES = (
 
 # Order matters: alternatives are tried left to right at each position.
 _TOKEN_RE = re.compile(
-    r"https?://\S+|www\.\S+"  # url
+    "\x00"  # separator between the messages of a batch
+    r"|https?://\S+|www\.\S+"  # url
     r"|@\w+"  # mention
     r"|(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnmtsc])'(?=[^\W\d_])"  # French elision
     r"|[^\W\d_]+(?:['-][^\W\d_]+)*"  # word (letters, inner apostrophes / hyphens)
@@ -41,12 +42,17 @@ _ELONGATION_RE = re.compile(r"([^\W\d_])\1{2,}")
 _TRIPLE_RE = re.compile(r"(.)\1\1")
 _SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
 
+#: Put between messages when a batch is tokenised in one pass.
+SEPARATOR = "\x00"
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
 
 
-def _reduce_elongation(token: str, known: Callable[[str], bool] | None) -> str:
-    """``trooop`` -> ``trop``, ``cooool`` -> ``cool``: the form the lexicon knows wins."""
+def reduce_elongation(token: str, known: Callable[[str], bool] | None) -> str:
+    """``trooop`` -> ``trop``, ``cooool`` -> ``cool``: the form the lexicon knows wins
+    (a token without a letter repeated three times comes back unchanged)."""
+    if _ELONGATION_RE.search(token) is None:
+        return token
     single = _ELONGATION_RE.sub(r"\1", token)
     double = _ELONGATION_RE.sub(r"\1\1", token)
     if known is not None:
@@ -83,12 +89,34 @@ def tokenize(text: str, known: Callable[[str], bool] | None = None) -> list[str]
         out: list[str] = []
         for tok in raw:
             if _ELONGATION_RE.search(tok) and tok[0] != "<":
-                out.append(_reduce_elongation(tok, known))
+                out.append(reduce_elongation(tok, known))
                 out.append("<elong>")
             else:
                 out.append(tok)
         return out
     return raw
+
+
+def batch_chunks(texts: list[str]) -> list[str]:
+    """The whitespace-separated chunks of all ``texts`` (lower-cased, apostrophes made
+    ASCII), messages separated by a :data:`SEPARATOR` chunk. ``str.split`` is four
+    times faster than the token pattern; the token table tokenises each distinct
+    chunk once (no token spans whitespace, so a chunk's tokens do not depend on its
+    neighbours)."""
+    joined = f" {SEPARATOR} ".join(texts)
+    if joined.count(SEPARATOR) != len(texts) - 1:
+        joined = f" {SEPARATOR} ".join(t.replace(SEPARATOR, " ") for t in texts)
+    lowered = joined.lower()
+    for mark in _APOSTROPHES:
+        if mark in lowered:
+            lowered = lowered.replace(mark, "'")
+    return lowered.split()
+
+
+def chunk_tokens(chunk: str) -> list[str]:
+    """Raw tokens of one lower-cased chunk (URLs, mentions and elongations as they are)."""
+    tokens: list[str] = _TOKEN_RE.findall(chunk)
+    return tokens
 
 
 _ENDS = frozenset({"!", "?"})

@@ -18,22 +18,26 @@ weights is read (:data:`palabre.text.data.SHIPPABLE`):
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import sys
 import time
-from collections import Counter
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from palabre.text import data
 from palabre.text.calibration import IsotonicCalibrator
 from palabre.text.data import Example
+from palabre.text.features import Batch, Featurizer
 from palabre.text.language import LanguageIdentifier
 from palabre.text.lexicon import SIGNALS, lexicon_dir, load_lexicon
 from palabre.text.model import SENTIMENT_HEADS, SignalAnalyzer, default_model_path
+from palabre.text.table import BIAS, DENSE, NONE_ROW, FeatureSpace, TokenTable
 from palabre.text.tokenize import tokenize
 
 NEGATIVE_EMOTIONS = frozenset(
@@ -63,6 +67,10 @@ RULE_HEADS = ("drifting_away", "suggestion")
 RULE_BIAS = -3.0
 RULE_SLOPE = 3.8
 AUX_HEADS = ("anger", "annoyance", "disapproval")
+MIN_DF = 3
+SENTIMENT_C = 0.5
+SIGNAL_C = 0.5
+LEXICON_ROW_WEIGHT = 0.33
 HEADS = (*SENTIMENT_HEADS, *SIGNALS, *AUX_HEADS)
 
 
@@ -145,37 +153,51 @@ def build_valence_lexicons(root: Path, out_dir: Path) -> dict[str, int]:
 # -- features ----------------------------------------------------------------------------
 
 
-def _featurize_all(
-    featurize: Callable[[str, str | None], dict[str, float]], examples: list[Example]
-) -> list[dict[str, float]]:
-    return [featurize(ex.text, ex.language) for ex in examples]
+def message_matrix(b: Batch, space: FeatureSpace) -> Any:
+    """The messages of ``b`` as a sparse matrix over ``space``'s rows (what inference
+    computes: sentence counts × contrast factor / sqrt(message length), plus bias)."""
+    from scipy.sparse import coo_matrix
+
+    n = b.size
+    scale = b.sent_factor / np.sqrt(np.maximum(b.msg_len[b.sent_msg], 1))
+    rows = [np.repeat(b.tok_msg, 3), np.repeat(b.sent_msg, len(DENSE)), np.arange(n)]
+    cols = [
+        b.rows.reshape(-1).astype(np.int64),
+        np.tile(space.dense_rows, len(b.sent_msg)),
+        np.full(n, space.bias_row),
+    ]
+    vals = [
+        (b.vals * scale[b.tok_sent][:, None]).reshape(-1),
+        (b.dense * scale[:, None]).reshape(-1),
+        np.ones(n, dtype=np.float32),
+    ]
+    c = np.concatenate(cols)
+    v = np.concatenate(vals).astype(np.float64)
+    v[c == NONE_ROW] = 0.0
+    x = coo_matrix((v, (np.concatenate(rows), c)), shape=(n, len(space.names))).tocsr()
+    x.sum_duplicates()
+    x.eliminate_zeros()
+    return x
 
 
-def _matrix(rows: list[dict[str, float]], vocab: dict[str, int]) -> object:
-    from scipy.sparse import csr_matrix
+def featurize(
+    featurizer: Featurizer, examples: list[Example], chunk: int = 5000
+) -> Any:
+    """Message matrix of ``examples`` (their language given), in chunks."""
+    from scipy.sparse import vstack
 
-    indptr = [0]
-    indices: list[int] = []
-    values: list[float] = []
-    for row in rows:
-        for name, value in row.items():
-            j = vocab.get(name)
-            if j is not None:
-                indices.append(j)
-                values.append(value)
-        indptr.append(len(indices))
-    return csr_matrix(
-        (np.asarray(values, dtype=np.float64), indices, indptr), shape=(len(rows), len(vocab))
-    )
+    parts = []
+    for i in range(0, len(examples), chunk):
+        part = examples[i : i + chunk]
+        batch = featurizer.batch([e.text for e in part], [e.language for e in part])
+        parts.append(batch)
+    width = len(featurizer.table.space.names)
+    return vstack([_pad(message_matrix(b, featurizer.table.space), width) for b in parts]).tocsr()
 
 
-class _Bootstrap(SignalAnalyzer):
-    """Featurizes without a weights file (the identifier is only needed for unknown
-    languages, and training rows all have one)."""
-
-    def __init__(self, identifier: LanguageIdentifier) -> None:
-        self.identifier = identifier
-        self._lex = {lang: load_lexicon(lang) for lang in ("fr", "en")}
+def _pad(x: Any, width: int) -> Any:
+    x.resize((x.shape[0], width))
+    return x
 
 
 def lexicon_rows(min_abs: float = 0.3) -> list[Example]:
@@ -183,11 +205,17 @@ def lexicon_rows(min_abs: float = 0.3) -> list[Example]:
     words direct weights where labelled French text is scarce."""
     rows: list[Example] = []
     for language in ("fr", "en"):
-        for word, value in load_lexicon(language).valence.items():
+        valence = load_lexicon(language).valence
+        for word in sorted(valence):
+            value = valence[word]
             if abs(value) >= min_abs and len(word) > 1:
                 label = "positive" if value > 0 else "negative"
                 rows.append(Example(word, language, frozenset({label})))
     return rows
+
+
+def _sentiment_target(examples: list[Example]) -> list[str | None]:
+    return [sentiment_of(e.labels) for e in examples]
 
 
 def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]:
@@ -199,94 +227,107 @@ def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]
     sizes = build_valence_lexicons(root, lexicon_dir())
     log(f"valence lexicons: {sizes}")
     go_train = data.goemotions("train")
-    xed_train = data.xed("en", "train") + data.xed("fr", "train")
+    xed_en = data.xed("en", "train")
+    xed_fr = data.xed("fr", "train")
+    text_rows = go_train + xed_en + xed_fr
     ident = LanguageIdentifier(min_count=2).fit(
-        [tokenize(e.text) for e in go_train + xed_train],
-        [e.language for e in go_train + xed_train],
+        [tokenize(e.text) for e in text_rows], [e.language for e in text_rows]
     )
-    boot = _Bootstrap(ident)
+    lexicons = {lang: load_lexicon(lang) for lang in ("fr", "en")}
+    open_space = FeatureSpace(None)
+    featurizer = Featurizer(TokenTable(lexicons, open_space, ident.word_logodds_), ident)
     lex_rows = lexicon_rows()
-    train_rows = go_train + xed_train
-    feats = _featurize_all(boot.featurize, train_rows)
-    lex_feats = _featurize_all(boot.featurize, lex_rows)
-    df = Counter[str]()
-    for row in feats:
-        df.update(row.keys())
-    names = sorted(n for n, c in df.items() if c >= 3 or n.startswith(("lex:", "cue:", "<")))
-    # Every cue feature exists, even one no training row fired (rule heads read them).
-    names += sorted({"cue:" + s for s in SIGNALS} - set(names))
-    names += sorted({n for row in lex_feats for n in row} - set(names))
-    vocab = {n: i for i, n in enumerate(names)}
-    log(f"{len(train_rows)} training rows, {len(vocab)} features")
-    # "Lexicon view" copies of the English rows: only lexicon, cue and bias features.
-    # They teach the sentiment head to read the shared (language-independent) lexicon
-    # features on their own, which is all it has for words it never saw in training,
-    # French words above all.
-    view_rows = [e for e in train_rows if e.language == "en"]
-    view_feats = [
-        {k: v for k, v in row.items() if k.startswith(("lex:", "cue:", "<"))}
-        for row, e in zip(feats, train_rows, strict=True)
-        if e.language == "en"
-    ]
-    x_all = _matrix(feats + lex_feats + view_feats, vocab)
-    weights = np.zeros((len(vocab), len(HEADS)), dtype=np.float32)
-    n_text = len(feats)
+    x_text = featurize(featurizer, text_rows)
+    x_lex = featurize(featurizer, lex_rows)
+    width = len(open_space.names)
+    x_text, x_lex = _pad(x_text, width), _pad(x_lex, width)
 
-    # Sentiment: multinomial, balanced classes; lexicon words count a third of a text.
-    # XED's French lines are left out here: they have no neutral class, so French
-    # function words would learn "never neutral"; French sentiment comes from the
-    # shared lexicon features and the French opinion words of the lexicon rows.
-    all_rows = train_rows + lex_rows + view_rows
-    sent = [
-        None if (i < n_text and e.language == "fr") else sentiment_of(e.labels)
-        for i, e in enumerate(all_rows)
-    ]
+    # Columns: features seen in at least 3 texts, every dense feature, the bias, and
+    # the lexicon words; sorted by name so that the file does not depend on the order
+    # rows were met.
+    df = np.asarray((x_text != 0).sum(axis=0)).ravel()
+    always = set(DENSE) | {BIAS}
+    lex_cols = set(np.flatnonzero(np.asarray((x_lex != 0).sum(axis=0)).ravel()).tolist())
+    names = sorted(
+        n
+        for j, n in enumerate(open_space.names)
+        if j != NONE_ROW and (df[j] >= MIN_DF or n in always or j in lex_cols)
+    )
+    order = np.array([open_space.index[n] for n in names], dtype=np.int64)
+    x_text = x_text[:, order]
+    x_lex = x_lex[:, order]
+    col = {n: j for j, n in enumerate(names)}
+    shared = np.array([n in always for n in names], dtype=bool)
+    log(f"{len(text_rows)} training rows, {len(names)} features")
+
+    # "Lexicon views" of the English rows: only the dense (language-independent)
+    # features and the bias. They teach the heads to read those on their own, which
+    # is all they have for words never seen in training, French words above all.
+    is_en = np.array([e.language == "en" for e in text_rows])
+    x_view = x_text[np.flatnonzero(is_en)] @ _diag(shared)
+    view_rows = [e for e in text_rows if e.language == "en"]
+    weights = np.zeros((len(names), len(HEADS)), dtype=np.float32)
+
+    # Sentiment: multinomial with balanced classes on English text, lexicon words (a
+    # third of a text each) and lexicon views. XED's French lines are left out: they
+    # have no neutral class, so French function words would learn "never neutral".
+    from scipy.sparse import vstack
+
+    x_all = vstack([x_text, x_lex, x_view]).tocsr()
+    all_rows = text_rows + lex_rows + view_rows
+    n_text, n_lex = len(text_rows), len(lex_rows)
+    sent = _sentiment_target(all_rows)
+    for i, e in enumerate(text_rows):
+        if e.language == "fr":
+            sent[i] = None
     keep = np.array([s is not None for s in sent])
     y = np.array([SENTIMENT_HEADS.index("sent_" + s) for s in sent if s is not None])
     index = np.arange(len(all_rows))
-    lexicon_word = (index >= n_text) & (index < n_text + len(lex_rows))
-    sample_w = np.where(lexicon_word, 0.33, 1.0)[keep]
-    model = LogisticRegression(C=0.5, max_iter=2000, class_weight="balanced")
-    model.fit(x_all[keep], y, sample_weight=sample_w)  # type: ignore[index]
+    is_lex = (index >= n_text) & (index < n_text + n_lex)
+    sample_w = np.where(is_lex, LEXICON_ROW_WEIGHT, 1.0)[keep]
+    model = LogisticRegression(C=SENTIMENT_C, max_iter=3000, class_weight="balanced")
+    model.fit(x_all[np.flatnonzero(keep)], y, sample_weight=sample_w)
     for k in range(3):
         weights[:, k] = model.coef_[k]
-        weights[vocab["<bias>"], k] += model.intercept_[k]
+        weights[col[BIAS], k] += model.intercept_[k]
     log("sentiment head fitted")
 
-    # Signal heads: the text rows plus their lexicon views (how French cues get weight).
-    n_lex = len(lex_rows)
-    view_index = np.arange(n_text + n_lex, n_text + n_lex + len(view_rows))
-    x_text = x_all[np.concatenate([np.arange(n_text), view_index])]  # type: ignore[index]
-    signal_rows = train_rows + view_rows
-    is_go_row = {id(e) for e in go_train}
-    is_go = np.array([id(e) in is_go_row for e in signal_rows])
+    # Signal heads: text rows plus their lexicon views.
+    x_sig = vstack([x_text, x_view]).tocsr()
+    sig_rows = text_rows + view_rows
+    go_ids = {id(e) for e in go_train}
+    is_go = np.array([id(e) in go_ids for e in sig_rows])
     for head, labels in SIGNAL_LABELS.items():
-        rows_mask = is_go if head in GOEMOTIONS_ONLY else np.ones(len(signal_rows), dtype=bool)
-        target = np.array([bool(e.labels & labels) for e in signal_rows])
-        clf = LogisticRegression(C=0.5, max_iter=2000)
-        clf.fit(x_text[rows_mask], target[rows_mask])
-        col = HEADS.index(head)
-        weights[:, col] = clf.coef_[0]
-        weights[vocab["<bias>"], col] += clf.intercept_[0]
-        log(f"{head} head fitted ({int(target[rows_mask].sum())} positives)")
+        mask = is_go if head in GOEMOTIONS_ONLY else np.ones(len(sig_rows), dtype=bool)
+        target = np.array([bool(e.labels & labels) for e in sig_rows])
+        clf = LogisticRegression(C=SIGNAL_C, max_iter=3000)
+        clf.fit(x_sig[np.flatnonzero(mask)], target[mask])
+        j = HEADS.index(head)
+        weights[:, j] = clf.coef_[0]
+        weights[col[BIAS], j] += clf.intercept_[0]
+        log(f"{head} head fitted ({int(target[mask].sum())} positives)")
     for head in RULE_HEADS:
-        col = HEADS.index(head)
-        weights[vocab["<bias>"], col] = RULE_BIAS
-        weights[vocab["cue:" + head], col] = RULE_SLOPE
+        j = HEADS.index(head)
+        weights[col[BIAS], j] = RULE_BIAS
+        weights[col["cue:" + head], j] = RULE_SLOPE
 
     meta: dict[str, object] = {
         "trained_on": dict(data.SHIPPABLE),
-        "rows": {"goemotions_train": len(go_train), "xed_train": len(xed_train)},
-        "features": len(vocab),
+        "rows": {
+            "goemotions_train": len(go_train),
+            "xed_en_train": len(xed_en),
+            "xed_fr_train": len(xed_fr),
+        },
+        "features": len(names),
         "rule_heads": list(RULE_HEADS),
     }
     arrays: dict[str, np.ndarray] = {
-        "vocab": np.array("\n".join(names)),
+        "features": np.array("\n".join(names)),
         "weights": weights,
         "heads": np.array("\n".join(HEADS)),
         **ident.to_arrays(),
     }
-    _save(output, arrays, meta)
+    save(output, arrays, meta)
 
     # Calibration on held-out rows, through the same sentence roll-up as inference.
     go_dev = data.goemotions("dev")
@@ -301,17 +342,32 @@ def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]
         arrays[f"calx_{head}"] = cal.x_.astype(np.float32)
         arrays[f"caly_{head}"] = cal.y_.astype(np.float32)
     meta["calibrated_on"] = "goemotions dev + xed calib split (hash of text)"
-    meta["seconds"] = round(time.perf_counter() - started, 1)
-    _save(output, arrays, meta)
-    log(f"saved {output} ({output.stat().st_size / 1e6:.1f} MB) in {meta['seconds']} s")
+    save(output, arrays, meta)
+    seconds = time.perf_counter() - started
+    log(f"saved {output} ({output.stat().st_size / 1e6:.1f} MB) in {seconds:.0f} s")
     return meta
 
 
-def _save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+def _diag(mask: np.ndarray) -> Any:
+    from scipy.sparse import diags
+
+    return diags(mask.astype(np.float64))
+
+
+def save(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+    """Write a weights file byte for byte reproducibly: ``np.savez`` stamps each
+    member with the current time, so the zip is written here with a fixed date and
+    members in name order; written beside the target, then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     payload = {**arrays, "meta": np.array(json.dumps(meta, sort_keys=True))}
-    np.savez_compressed(tmp, **payload)  # type: ignore[arg-type]
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(payload):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(payload[name]), allow_pickle=False)
+            zf.writestr(info, buffer.getvalue())
     tmp.replace(path)
 
 
