@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from typing import Any
 
 import numpy as np
 import pytest
@@ -61,7 +60,8 @@ def test_follows_the_scikit_learn_estimator_contract() -> None:
         model.predict_proba(rows)
     assert model.fit(rows, y) is model
     learned = set(vars(model)) - set(params)
-    assert learned and all(name.endswith("_") for name in learned)
+    assert learned
+    assert all(name.endswith("_") for name in learned)
     proba = model.predict_proba(rows)
     assert proba.shape == (600, 2)
     assert np.allclose(proba.sum(axis=1), 1.0)
@@ -99,7 +99,8 @@ def test_rare_unknown_and_missing_values_still_get_a_risk() -> None:
     rows[1]["crm:tenure_months"] = None
     model = ChurnRiskModel().fit(rows, y)
     contract = next(f for f in model.features_ if f.name == "crm:contract")
-    assert "(other)" in contract.categories and "lifetime" not in contract.categories
+    assert "(other)" in contract.categories
+    assert "lifetime" not in contract.categories
     unseen = [{"crm:contract": "weekly"}, {}]  # unknown category; every feature missing
     assert np.isfinite(model.predict_proba(unseen)).all()
 
@@ -116,7 +117,7 @@ def test_more_drifting_away_messages_never_lower_the_risk() -> None:
     grid = [{**base, "drifting_away_count_30d": n} for n in range(8)]
     constrained = ChurnRiskModel().fit(rows, y).predict_proba(grid)[:, 1]
     assert np.all(np.diff(constrained) >= -1e-12)
-    assert constrained[3] > constrained[0] + 0.1
+    assert constrained[4] > 1.5 * constrained[0]
     free = ChurnRiskModel(monotone={}).fit(rows, y).predict_proba(grid)[:, 1]
     assert np.any(np.diff(free) < -1e-3), "the case must be one a free model gets wrong"
 
@@ -171,9 +172,10 @@ def test_telco_churn_held_out_quality() -> None:
     # Measured: ROC AUC 0.845, ECE 0.020 on this split (5-fold CV: 0.850, 0.010).
     assert quality.roc_auc >= 0.835
     assert quality.ece <= 0.035
-    month_to_month = next(i for i in test if rows[i]["Contract"] == "Month-to-month" and p[0])
-    words = [r.feature for r in model.explain(rows[month_to_month], top=5)]
-    assert words, "a month-to-month customer has reasons"
+    riskiest = int(test[np.argmax(p)])
+    assert rows[riskiest]["Contract"] == "Month-to-month"
+    reasons = model.explain(rows[riskiest], top=5)
+    assert "Contract" in [r.feature for r in reasons]
 
 
 def test_the_demo_company_s_leavers_rank_first_on_a_company_never_seen() -> None:
@@ -191,6 +193,3 @@ def test_the_demo_company_s_leavers_rank_first_on_a_company_never_seen() -> None
     # Measured: precision at 20 = 0.45 for a base rate of 0.07.
     assert precision_at_k(truth, p, 20) >= 0.3 > 3 * base_rate
     assert risk_quality(truth, p).roc_auc >= 0.7
-
-
-def _unused(*_: Any) -> None: ...

@@ -46,7 +46,9 @@ def test_messages_on_or_after_as_of_are_ignored() -> None:
     angry = {"discontent": 0.9, "drifting_away": 0.9}
     calm: dict[str, float] = {}
     before = build_features(customers, past, [calm, angry], AS_OF)
-    with_future = build_features(customers, past + future, [calm, angry, angry, angry, angry], AS_OF)
+    with_future = build_features(
+        customers, past + future, [calm, angry, angry, angry, angry], AS_OF
+    )
     assert with_future.rows == before.rows
     assert before.rows[0]["discontent_count_30d"] == 1
     assert before.rows[0]["messages_90d"] == 1

@@ -233,8 +233,70 @@ def _simple(kind: str, doc: str) -> None:
 
 _simple("slack", "A Slack workspace export (.zip or unzipped folder).")
 _simple("mattermost", "A Mattermost bulk export (JSONL) or API JSON pages.")
-_simple("discourse", "Discourse topics and posts, JSON as its API returns them (file or folder).")
-_simple("mbox", "A mailing-list archive in mbox format.")
+
+
+@app.command("discourse")
+def import_discourse(
+    ctx: typer.Context,
+    path: PathArg,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The forum's address (https://forum.example.org): links back to each post.",
+        ),
+    ] = None,
+    source: SourceOpt = None,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+    batch_size: BatchOpt = None,
+) -> None:
+    """Discourse topics and posts, JSON as its API returns them (file or folder)."""
+    _run(
+        ctx,
+        "discourse",
+        path,
+        source=source,
+        strict=strict,
+        as_json=as_json,
+        batch_size=batch_size,
+        options={"base_url": base_url},
+    )
+
+
+@app.command("mbox")
+def import_mbox(
+    ctx: typer.Context,
+    path: PathArg,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            help="Put every message in this channel (default: the List-Id, else the file name).",
+        ),
+    ] = None,
+    variant: Annotated[
+        str,
+        typer.Option("--variant", help="How '>From ' lines are escaped: mboxrd or mboxo."),
+    ] = "mboxrd",
+    source: SourceOpt = None,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+    batch_size: BatchOpt = None,
+) -> None:
+    """A mailing-list archive in mbox format."""
+    _run(
+        ctx,
+        "mbox",
+        path,
+        source=source,
+        strict=strict,
+        as_json=as_json,
+        batch_size=batch_size,
+        options={"channel": channel, "variant": variant},
+    )
+
+
 _simple("activitypub", "An ActivityPub / Mastodon outbox.json.")
 
 assert set(CONNECTORS) == {

@@ -21,7 +21,8 @@ The model is an additive logistic regression (a generalised additive model):
 Explanations are exact, not approximated: the log-odds of a customer is the base
 log-odds of the average training customer plus one term per feature (its columns'
 coefficients times their difference from the training mean). The reasons are the
-features with the largest positive terms, worded by :mod:`palabre.customers.wording`.
+features (or groups of features saying the same thing: the three views of one signal)
+with the largest positive terms, worded by :mod:`palabre.customers.wording`.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import SplineTransformer
 
-from palabre.customers.features import MONOTONE, FeatureValue
+from palabre.customers.features import MONOTONE, SIGNALS, FeatureValue
 from palabre.customers.wording import Labels, describe
 from palabre.errors import ValidationError
 
@@ -112,7 +113,18 @@ def _columns(table: FeatureInput) -> tuple[int, dict[str, list[FeatureValue]]]:
     return len(rows), {name: [row.get(name) for row in rows] for name in names}
 
 
+_FAST_TYPES: dict[str, set[type]] = {
+    "numeric": {int, float, type(None)},
+    "boolean": {bool, type(None)},
+}
+
+
 def _numbers(name: str, values: list[FeatureValue], kind: str) -> tuple[Float, NDArray[np.bool_]]:
+    if set(map(type, values)) <= _FAST_TYPES[kind]:
+        # Plain Python values of the right type: numpy reads None as NaN.
+        fast = np.array(values, dtype=float)
+        missing = np.isnan(fast)
+        return np.where(missing, 0.0, fast), missing
     out = np.zeros(len(values))
     missing = np.zeros(len(values), dtype=bool)
     for i, value in enumerate(values):
@@ -159,7 +171,9 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _learn(
         self, name: str, values: list[FeatureValue], n: int, directions: Mapping[str, int]
     ) -> _Feature:
-        kinds = {_kind_of(v) for v in values if not _is_missing(v)}
+        # One value of each Python type is enough to know the feature's kind.
+        samples = {type(v): v for v in values if not _is_missing(v)}
+        kinds = {_kind_of(v) for v in samples.values()}
         if len(kinds) > 1 or kinds - {"boolean", "numeric", "categorical"}:
             raise ValidationError(
                 f"feature {name!r} mixes value types {sorted(kinds)}: use numbers, booleans "
@@ -337,18 +351,33 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             data = {f"x{j}": float(v) for j, v in enumerate(vector[0])}
             table = vector
         terms = self.contributions(table)[0]
+        # Features that say the same thing (three views of one signal, two of silence)
+        # make one reason: their terms add up, the strongest one gives the words.
+        groups: dict[str, list[int]] = {}
+        for j, f in enumerate(self.features_):
+            groups.setdefault(_group(f.name), []).append(j)
+        ranked = sorted(groups.values(), key=lambda js: -float(terms[js].sum()))
         reasons: list[Reason] = []
-        seen: set[str] = set()
-        for j in np.argsort(-terms, kind="stable"):
-            if terms[j] < min_contribution or len(reasons) >= top:
+        for members in ranked[:top]:
+            total = float(terms[members].sum())
+            if total < min_contribution:
                 break
+            j = max(members, key=lambda m: float(terms[m]))
             name = self.features_[j].name
             fr, en = describe(name, data, labels, self.medians_.get(name))
-            if fr in seen:
-                continue
-            seen.add(fr)
-            reasons.append(Reason(name, data.get(name), float(terms[j]), fr, en))
+            reasons.append(Reason(name, data.get(name), total, fr, en))
         return reasons
+
+
+def _group(name: str) -> str:
+    for signal in SIGNALS:
+        if name.startswith(signal + "_"):
+            return signal
+    if name.startswith("silence") or name == "longest_silence_90d":
+        return "silence"
+    if name.startswith("activity_change"):
+        return "activity"
+    return name
 
 
 def _fit_logistic(

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from palabre.text.language import OTHER, LanguageIdentifier
-from palabre.text.lexicon import SIGNALS
+from palabre.text.lexicon import SIGNALS, Cue
 from palabre.text.table import (
     BREAKER,
     CONTRAST,
@@ -276,11 +276,10 @@ class Featurizer:
             if len(maybe):
                 keys = lang[maybe] << 40 | first[maybe] << 20 | second[maybe]
                 at = np.minimum(np.searchsorted(t.pair_keys, keys), len(t.pair_keys) - 1)
-                starts = maybe[t.pair_keys[at] == keys]
-                if len(starts):
-                    multi = np.searchsorted(kept, starts)
+                hit = t.pair_keys[at] == keys
+                if hit.any():
                     self._multi_cues(
-                        dense, ids, lang, kept, multi, negated, w, tok_sent, tok_msg, hits
+                        dense, ids, keys[hit], maybe[hit], kept, negated, w, tok_sent, tok_msg, hits
                     )
         return hits
 
@@ -288,37 +287,50 @@ class Featurizer:
         self,
         dense: np.ndarray,
         ids: np.ndarray,
-        lang: np.ndarray,
+        keys: np.ndarray,
+        starts: np.ndarray,
         kept: np.ndarray,
-        multi: np.ndarray,
         negated: np.ndarray,
         w: np.ndarray,
         tok_sent: np.ndarray,
         tok_msg: np.ndarray,
         hits: list[tuple[int, int, int, int, float]],
     ) -> None:
+        """Check the cues whose first two words match at ``starts`` (their rest, and
+        negation) and add those that fire."""
         t = self.table
         base = t.base
         size = len(ids)
-        for k in multi.tolist():
-            p = int(kept[k])
-            lex = t.lexicons[int(lang[p])]
-            first = base[int(ids[p])]
-            second = base[int(ids[p + 1])] if p + 1 < size else ""
-            candidates = [
-                *lex.pair_cues.get(first + " " + second, ()),
-                *(c for c in lex.prefix_cues.get(first[:4], ()) if len(c.tokens) > 1),
-            ]
-            for cue in candidates:
+        ks = np.searchsorted(kept, starts)
+        rows = zip(
+            keys.tolist(),
+            starts.tolist(),
+            negated[starts].tolist(),
+            w[ks].tolist(),
+            tok_sent[ks].tolist(),
+            tok_msg[ks].tolist(),
+            strict=True,
+        )
+        empty: list[Cue] = []
+        for key, p, is_negated, weight, sent, msg in rows:
+            by_third = t.multi_cues[key]
+            third = base[int(ids[p + 2])] if p + 2 < size else ""
+            for cue in [
+                *by_third.get("", empty),
+                *(by_third.get(third, empty) if third else empty),
+                *by_third.get("*", empty),
+            ]:
                 n = len(cue.tokens)
-                if p + n > size or not (cue.negated_form or not negated[p]):
+                if p + n > size or (is_negated and not cue.negated_form):
                     continue
-                words = [base[int(i)] for i in ids[p : p + n]]
-                if all(
+                if n > 2 and not all(
                     got.startswith(want[:-1]) if want[-1] == "*" else got == want
-                    for want, got in zip(cue.tokens, words, strict=True)
+                    for want, got in zip(
+                        cue.tokens[2:], [base[i] for i in ids[p + 2 : p + n].tolist()], strict=True
+                    )
                 ):
-                    value = cue.weight * float(w[k])
-                    s = SIGNALS.index(cue.signal)
-                    dense[tok_sent[k], _CUE0 + s] += value
-                    hits.append((int(tok_msg[k]), s, p, n, value))
+                    continue
+                value = cue.weight * weight
+                s = SIGNALS.index(cue.signal)
+                dense[sent, _CUE0 + s] += value
+                hits.append((msg, s, p, n, value))

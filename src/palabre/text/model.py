@@ -187,6 +187,13 @@ class SignalAnalyzer:
         )
         self._strong = (self.weights[:, self.signal_cols] > _EVIDENCE_WEIGHT) & shown[:, None]
         self._strong_any = self._strong.any(axis=1)
+        self._strong_words: list[dict[int, tuple[float, str]]] = [
+            {
+                r: (float(self.weights[r, col]), self.space.names[r])
+                for r in np.flatnonzero(self._strong[:, k]).tolist()
+            }
+            for k, col in enumerate(self.signal_cols)
+        ]
 
     # -- analysis ---------------------------------------------------------------------
 
@@ -271,51 +278,41 @@ class SignalAnalyzer:
         """Spans that pushed each raised signal up: its cue phrases first (strongest
         first), then the words and word pairs with the largest positive weight."""
         raised = probs >= EVIDENCE_THRESHOLD
-        any_raised = raised.any(axis=1)
-        if not any_raised.any():
+        pairs = np.nonzero(raised)
+        if not len(pairs[0]):
             return {}
+        wanted = set(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True))
         base = self.table.base
-        ids = b.ids
-        cues: dict[int, list[tuple[float, int, str]]] = {}
+        cues: dict[tuple[int, int], list[tuple[float, str]]] = {}
         for m, s, p, n, value in b.hits:
-            if raised[m, s]:
-                span = " ".join(base[int(i)] for i in ids[p : p + n])
-                cues.setdefault(m, []).append((value, s, span))
-        words: dict[int, list[int]] = {}
+            if (m, s) in wanted:
+                span = " ".join([base[i] for i in b.ids[p : p + n].tolist()])
+                cues.setdefault((m, s), []).append((value, span))
+        rows_of: dict[int, list[int]] = {}
         if len(b.kept):
-            cand = np.flatnonzero(self._strong_any[b.rows[:, 0]] | self._strong_any[b.rows[:, 2]])
+            any_raised = raised.any(axis=1)
+            r0, r2 = b.rows[:, 0], b.rows[:, 2]
+            cand = np.flatnonzero(self._strong_any[r0] | self._strong_any[r2])
             cand = cand[any_raised[b.tok_msg[cand]]]
-            for k, m in zip(cand.tolist(), b.tok_msg[cand].tolist(), strict=True):
-                words.setdefault(m, []).append(k)
-        names = self.space.names
+            for m, x, y in zip(
+                b.tok_msg[cand].tolist(), r0[cand].tolist(), r2[cand].tolist(), strict=True
+            ):
+                rows_of.setdefault(m, []).extend((x, y))
         out: dict[int, dict[str, list[str]]] = {}
-        for m in np.flatnonzero(any_raised).tolist():
-            found: dict[str, list[str]] = {}
-            for k_sig in np.flatnonzero(raised[m]).tolist():
-                spans: list[str] = []
-                for _, s, span in sorted(cues.get(m, ()), key=lambda c: -c[0]):
-                    if s == k_sig and span not in spans:
-                        spans.append(span)
-                strong = self._strong[:, k_sig]
-                col = self.signal_cols[k_sig]
-                ranked = sorted(
-                    {
-                        (float(self.weights[r, col]), names[r])
-                        for k in words.get(m, ())
-                        for r in (int(b.rows[k, 0]), int(b.rows[k, 2]))
-                        if strong[r]
-                    },
-                    reverse=True,
-                )
-                for _, name in ranked:
-                    if len(spans) >= _MAX_EVIDENCE:
-                        break
-                    if not any(name in s for s in spans):
-                        spans.append(name)
-                if spans:
-                    found[SIGNALS[k_sig]] = spans[:_MAX_EVIDENCE]
-            if found:
-                out[m] = found
+        for m, s in sorted(wanted):
+            spans: list[str] = []
+            for _, span in sorted(cues.get((m, s), ()), key=lambda c: -c[0]):
+                if span not in spans:
+                    spans.append(span)
+            strong = self._strong_words[s]
+            ranked = sorted({strong[r] for r in rows_of.get(m, ()) if r in strong}, reverse=True)
+            for _, name in ranked:
+                if len(spans) >= _MAX_EVIDENCE:
+                    break
+                if not any(name in x for x in spans):
+                    spans.append(name)
+            if spans:
+                out.setdefault(m, {})[SIGNALS[s]] = spans[:_MAX_EVIDENCE]
         return out
 
 

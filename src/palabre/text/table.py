@@ -191,6 +191,10 @@ class TokenTable:
         # the (language, first, second) triples that open a cue are kept sorted, so a
         # batch finds its candidate positions with one search.
         self._patterns: list[tuple[dict[str, int], dict[str, int]]] = []
+        self._prefixes: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        #: The cues of several words by the key of their first two word patterns, then
+        #: by their third word ("" for two-word cues, "*" for a third-word prefix).
+        self.multi_cues: dict[int, dict[str, list[Cue]]] = {}
         keys: set[int] = set()
         for li, lex in enumerate(self.lexicons):
             firsts: dict[str, int] = {}
@@ -202,7 +206,17 @@ class TokenTable:
                 a = firsts.setdefault(cue.tokens[0], len(firsts))
                 b = seconds.setdefault(cue.tokens[1], len(seconds))
                 keys.add(pair_key(li, a, b))
+                third = "" if len(cue.tokens) == 2 else cue.tokens[2]
+                third = "*" if third.endswith("*") else third
+                by_third = self.multi_cues.setdefault(pair_key(li, a, b), {})
+                by_third.setdefault(third, []).append(cue)
             self._patterns.append((firsts, seconds))
+            self._prefixes.append(
+                (
+                    tuple(sorted(p[:-1] for p in firsts if p[-1] == "*")),
+                    tuple(sorted(p[:-1] for p in seconds if p[-1] == "*")),
+                )
+            )
         self.pair_keys = np.array(sorted(keys), dtype=np.int64)
         self._reset()
 
@@ -330,8 +344,9 @@ class TokenTable:
             self.intensity[li, i] = max(self.intensity[li, i], 1.2)
         singles: list[Cue] = list(lex.single_cues.get(base, ()))
         firsts, seconds = self._patterns[li]
-        self.first_pat[li, i] = _pattern_of(base, firsts)
-        self.second_pat[li, i] = _pattern_of(base, seconds)
+        first_prefixes, second_prefixes = self._prefixes[li]
+        self.first_pat[li, i] = _pattern_of(base, firsts, first_prefixes)
+        self.second_pat[li, i] = _pattern_of(base, seconds, second_prefixes)
         for cue in lex.prefix_cues.get(base[:4], ()):
             if len(cue.tokens) == 1 and base.startswith(cue.tokens[0][:-1]):
                 singles.append(cue)
@@ -348,14 +363,15 @@ def pair_key(language: int, first: int, second: int) -> int:
     return language << 40 | first << 20 | second
 
 
-def _pattern_of(word: str, patterns: dict[str, int]) -> int:
+def _pattern_of(word: str, patterns: dict[str, int], prefixes: tuple[str, ...]) -> int:
     """Number of the pattern ``word`` matches (exact, else ``prefix*``), -1 for none."""
     found = patterns.get(word)
     if found is not None:
         return found
-    for pattern, number in patterns.items():
-        if pattern[-1] == "*" and word.startswith(pattern[:-1]):
-            return number
+    if prefixes and word.startswith(prefixes):
+        for prefix in prefixes:
+            if word.startswith(prefix):
+                return patterns[prefix + "*"]
     return -1
 
 

@@ -1,0 +1,410 @@
+"""Load benchmark of the web application: the demo company under concurrent clients.
+
+    bash benchmarks/web_load.sh                    # SQLite and a throwaway PostgreSQL, 1 M messages
+    python benchmarks/web_load.py --backend sqlite --scale 200000 --duration 10
+    PALABRE_BENCH_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        python benchmarks/web_load.py --backend postgresql
+
+For each database it builds the demo company at ``--scale`` messages with the real
+command line (``palabre demo --no-serve``) into ``benchmarks/out/web/`` (kept: a second
+run at the same scale reuses it; a PostgreSQL workspace is kept as a ``pg_dump`` file and
+restored into a fresh database), serves it with uvicorn (``--workers`` processes, the
+same application ``palabre serve`` runs), signs in as an administrator (who sees every
+page) and drives ``--connections`` concurrent clients with ``wrk`` on loopback against
+the home page, the people directory, a typical profile, a typical thread and a search
+for a common word, each after a warm-up. It prints a Markdown table (requests/s, p50,
+p95, p99 in ms, errors = answers other than 2xx + socket errors and time-outs), the
+machine and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out" / "web"
+PALABRE = ROOT / ".venv" / "bin" / "palabre"
+UVICORN = ROOT / ".venv" / "bin" / "uvicorn"
+LUA = HERE / "web_load.lua"
+USER = "bench-load"
+
+sys.path.insert(0, str(HERE))
+from import_speed import machine  # noqa: E402  (a sibling script, not a package)
+
+ENDPOINTS = ("home", "people", "profile", "thread", "search")
+
+
+@dataclass
+class Workspace:
+    """A built demo workspace and the environment that names it."""
+
+    backend: str
+    scale: int
+    env: dict[str, str]
+    build_seconds: float | None  # None: reused from an earlier run
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of its database."""
+        url = self.env.get("PALABRE_DATABASE_URL")
+        return url or f"sqlite:///{self.env['PALABRE_DATA_DIR']}/palabre.sqlite3"
+
+
+@dataclass
+class Result:
+    """What wrk measured on one endpoint."""
+
+    endpoint: str
+    path: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    non2xx: int
+    socket_errors: int
+
+    @property
+    def rate(self) -> float:
+        """Requests answered per second."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        """Answers other than 2xx plus connection, read, write errors and time-outs."""
+        return self.non2xx + self.socket_errors
+
+
+def run(command: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    """Run a palabre command; stop the benchmark with its output when it fails."""
+    done = subprocess.run(command, env=env, input=stdin, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{shlex.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
+        )
+    return done.stdout
+
+
+def _pg_tool(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if found:
+        return str(found[-1])
+    tool = shutil.which(name)
+    if tool is None:
+        raise SystemExit(f"{name} not found: install Debian's postgresql package")
+    return tool
+
+
+def _libpq(url: str) -> str:
+    # pg_dump and pg_restore take libpq URLs, not SQLAlchemy's driver-qualified ones.
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _fresh_database(admin_url: str) -> str:
+    name = f"palabre_web_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def workspace(backend: str, scale: int) -> Workspace:
+    """The demo workspace at ``scale`` on ``backend``: built once, then reused."""
+    folder = OUT / f"{backend}-{scale}"
+    data = folder / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PALABRE_")}
+    env["PALABRE_DATA_DIR"] = str(data)
+    built = folder / "built"
+    dump = folder / "database.dump"
+    if backend == "postgresql":
+        admin_url = os.environ.get("PALABRE_BENCH_POSTGRES_URL")
+        if not admin_url:
+            raise SystemExit("set PALABRE_BENCH_POSTGRES_URL (an admin URL) or use web_load.sh")
+        env["PALABRE_DATABASE_URL"] = _fresh_database(admin_url)
+    if built.exists():
+        if backend == "postgresql":
+            print(f"restoring the {backend} workspace from {dump}", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    _pg_tool("pg_restore"),
+                    "--no-owner",
+                    "-j",
+                    "2",
+                    "-d",
+                    _libpq(env["PALABRE_DATABASE_URL"]),
+                    str(dump),
+                ],
+                check=True,
+            )
+            print(f"restored in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        # A workspace built before a new migration is brought to the current schema.
+        run([str(PALABRE), "db", "upgrade"], env)
+        _analyze(env)
+        return Workspace(backend, scale, env, None)
+    if folder.exists():
+        shutil.rmtree(folder)  # a build that did not finish
+    folder.mkdir(parents=True)
+    print(f"building the demo at {scale:,} messages on {backend}...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    run([str(PALABRE), "demo", "--no-serve", "--scale", str(scale)], env)
+    seconds = time.perf_counter() - started
+    print(f"built in {seconds:.0f} s", file=sys.stderr, flush=True)
+    if backend == "postgresql":
+        subprocess.run(
+            [
+                _pg_tool("pg_dump"),
+                "-Fc",
+                "-Z",
+                "1",
+                "-f",
+                str(dump),
+                _libpq(env["PALABRE_DATABASE_URL"]),
+            ],
+            check=True,
+        )
+    (folder / "build_seconds").write_text(f"{seconds:.1f}\n")
+    built.touch()
+    _analyze(env)
+    return Workspace(backend, scale, env, seconds)
+
+
+def _analyze(env: dict[str, str]) -> None:
+    # Fresh statistics, as a server that has been running a while would have.
+    url = env.get("PALABRE_DATABASE_URL") or f"sqlite:///{env['PALABRE_DATA_DIR']}/palabre.sqlite3"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def bench_account(ws: Workspace) -> str:
+    """A fresh password for the benchmark's administrator account (created once)."""
+    password = secrets.token_urlsafe(18)
+    listed = json.loads(run([str(PALABRE), "users", "list", "--json"], ws.env))
+    names = {account["username"] for account in listed}
+    if USER in names:
+        run([str(PALABRE), "users", "passwd", USER, "--password-stdin"], ws.env, password + "\n")
+    else:
+        command = [str(PALABRE), "users", "add", USER, "--role", "admin", "--password-stdin"]
+        run(command, ws.env, password + "\n")
+    return password
+
+
+def targets(ws: Workspace) -> dict[str, str]:
+    """The path of each endpoint: a typical profile, a typical thread, a common word."""
+    engine = sa.create_engine(ws.database_url)
+    with engine.connect() as connection:
+        # A typical profile: the author whose number of messages is the median one.
+        authors = connection.execute(
+            sa.text(
+                "SELECT i.person_id, count(*) AS n FROM message m "
+                "JOIN identity i ON i.id = m.author_identity_id "
+                "JOIN person p ON p.id = i.person_id "
+                "WHERE p.merged_into_id IS NULL AND p.kind = 'customer' "
+                "GROUP BY i.person_id ORDER BY n, i.person_id"
+            )
+        ).all()
+        person = authors[len(authors) // 2][0]
+        # A typical thread: the median size among the threads that have answers,
+        # in a channel every role of the browser may read.
+        threads = connection.execute(
+            sa.text(
+                "SELECT m.thread_id, count(*) AS n FROM message m "
+                "JOIN channel c ON c.id = m.channel_id "
+                "WHERE c.kind = 'community' AND c.visibility = 'public' "
+                "GROUP BY m.thread_id HAVING count(*) > 1 ORDER BY n, m.thread_id"
+            )
+        ).all()
+        thread = threads[len(threads) // 2][0]
+        # A common word: the most frequent word of six letters or more in recent messages.
+        texts = connection.execute(
+            sa.text("SELECT text FROM message ORDER BY id DESC LIMIT 20000")
+        ).scalars()
+        words: Counter[str] = Counter()
+        for text in texts:
+            words.update(w for w in re.findall(r"[^\W\d_]{6,}", text.lower()))
+        word = words.most_common(1)[0][0]
+    engine.dispose()
+    return {
+        "home": "/",
+        "people": "/people",
+        "profile": f"/people/{person}",
+        "thread": f"/conversations/threads/{thread}",
+        "search": f"/conversations/search?q={word}",
+    }
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(ws: Workspace, workers: int) -> Iterator[str]:
+    """uvicorn serving the workspace (the app ``palabre serve`` runs); yields its base URL."""
+    port = free_port()
+    command = [
+        str(UVICORN), "palabre.web.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=ws.env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"the server stopped ({process.returncode})")
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not answer within two minutes")
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def sign_in(base: str, password: str) -> str:
+    """The session cookie of the benchmark's account."""
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
+        page = client.get("/signin")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        if token is None:
+            raise SystemExit("no CSRF token on the sign-in page")
+        answer = client.post(
+            "/signin",
+            data={"username": USER, "password": password, "csrf_token": token.group(1)},
+        )
+        cookie = client.cookies.get("palabre_session")
+        if answer.status_code != 303 or not cookie:
+            raise SystemExit(f"sign-in failed: {answer.status_code} {answer.text[:300]}")
+        if client.get("/").status_code != 200:
+            raise SystemExit("signed in, but the home page does not answer 200")
+        return cookie
+
+
+def wrk(url: str, cookie: str, connections: int, threads: int, seconds: int) -> dict[str, int]:
+    """One wrk run; the numbers web_load.lua prints."""
+    command = [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+        "--timeout", "10s", "-s", str(LUA), "-H", f"Cookie: palabre_session={cookie}", url,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("{"))
+    numbers: dict[str, int] = json.loads(line)
+    return numbers
+
+
+def measure(base: str, cookie: str, endpoint: str, path: str, args: argparse.Namespace) -> Result:
+    """Warm ``path`` up, then measure it under ``args.connections`` clients."""
+    url = base + path
+    check = httpx.get(url, cookies={"palabre_session": cookie}, timeout=60)
+    if check.status_code != 200:
+        raise SystemExit(f"{path} answers {check.status_code}, not 200")
+    if args.warmup:
+        wrk(url, cookie, args.connections, args.threads, args.warmup)
+    numbers = wrk(url, cookie, args.connections, args.threads, args.duration)
+    return Result(
+        endpoint=endpoint,
+        path=path,
+        requests=numbers["requests"],
+        seconds=numbers["duration_us"] / 1e6,
+        p50_ms=numbers["p50_us"] / 1000,
+        p95_ms=numbers["p95_us"] / 1000,
+        p99_ms=numbers["p99_us"] / 1000,
+        non2xx=numbers["non2xx"],
+        socket_errors=sum(numbers[k] for k in ("connect", "read", "write", "timeout")),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build, serve, load and print the table."""
+    parser = argparse.ArgumentParser(description="palabre web load benchmark")
+    parser.add_argument(
+        "--backend", action="append", choices=("sqlite", "postgresql"), help="(repeatable)"
+    )
+    parser.add_argument("--scale", type=int, default=1_000_000, help="demo messages")
+    parser.add_argument("--connections", type=int, default=50, help="concurrent clients")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--duration", type=int, default=25, help="seconds measured per endpoint")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per endpoint")
+    parser.add_argument(
+        "--endpoint", action="append", choices=ENDPOINTS, help="(repeatable; default: all)"
+    )
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install -y wrk (web_load.sh does it)")
+    backends = args.backend or ["sqlite"]
+    endpoints = args.endpoint or list(ENDPOINTS)
+    rows: list[tuple[str, Result]] = []
+    for backend in backends:
+        ws = workspace(backend, args.scale)
+        password = bench_account(ws)
+        paths = targets(ws)
+        print(f"{backend}: {json.dumps(paths)}", file=sys.stderr, flush=True)
+        with server(ws, args.workers) as base:
+            cookie = sign_in(base, password)
+            for endpoint in endpoints:
+                result = measure(base, cookie, endpoint, paths[endpoint], args)
+                print(
+                    f"{backend} {endpoint}: {result.rate:.0f}/s p95 {result.p95_ms:.0f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                rows.append((backend, result))
+        if ws.build_seconds is not None:
+            print(f"{backend}: demo built in {ws.build_seconds:.0f} s", file=sys.stderr)
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    print(f"machine: {machine()}")
+    print(f"command: {shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])}")
+    print(
+        f"demo: {args.scale:,} messages; {args.connections} clients, {args.workers} uvicorn "
+        f"workers, {args.warmup} s warm-up then {args.duration} s per endpoint"
+    )
+    print()
+    print("| database | endpoint | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for backend, r in rows:
+        print(
+            f"| {names[backend]} | `{r.path}` | {r.rate:,.0f} | {r.p50_ms:.0f} | "
+            f"{r.p95_ms:.0f} | {r.p99_ms:.0f} | {r.errors} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
