@@ -169,7 +169,7 @@ def test_telco_churn_held_out_quality() -> None:
     model = ChurnRiskModel().fit([rows[i] for i in train], y[train])
     p = model.predict_proba([rows[i] for i in test])[:, 1]
     quality = risk_quality(y[test], p)
-    # Measured: ROC AUC 0.845, ECE 0.020 on this split (5-fold CV: 0.850, 0.010).
+    # Measured: ROC AUC 0.853, ECE 0.017 on this split (5-fold CV: 0.850, 0.010).
     assert quality.roc_auc >= 0.835
     assert quality.ece <= 0.035
     riskiest = int(test[np.argmax(p)])

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from palabre.db.base import Base, utcnow
+
+
+#: On SQLite, the FTS5 table that indexes the text of messages for search (migration
+#: 0004) and the tables FTS5 keeps it in. They are no models: SQLAlchemy cannot declare
+#: a virtual table, so comparing the models with a database leaves them out.
+SEARCH_INDEX_TABLES: Final = frozenset(
+    {
+        "message_fts",
+        "message_fts_config",
+        "message_fts_data",
+        "message_fts_docsize",
+        "message_fts_idx",
+    }
+)
+
+
+def is_model_table(name: str | None, type_: str, _parent: object = None) -> bool:
+    """Whether a table of the database is one the models declare (False: a search index).
+
+    Alembic's ``include_name`` hook: ``compare_metadata`` and ``--autogenerate`` would
+    otherwise propose to drop the SQLite search tables.
+    """
+    return not (type_ == "table" and name in SEARCH_INDEX_TABLES)
 
 
 class Channel(Base):
@@ -86,6 +109,20 @@ class Message(Base):
         sa.Index("ix_message_channel_created", "channel_id", "created_at"),
         sa.Index("ix_message_thread_created", "thread_id", "created_at"),
         sa.Index("ix_message_created_at", "created_at"),
+        # Text search (migration 0004): trigram indexes that ILIKE '%...%' uses. SQLite
+        # gets an FTS5 table instead (see SEARCH_INDEX_TABLES), not an index.
+        sa.Index(
+            "ix_message_text_trgm",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_message_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
 

@@ -1,32 +1,67 @@
-"""Analysing many messages on several cores (one analyzer per worker process)."""
+"""Analysing many messages on several cores (one analyzer per worker process).
+
+Workers send back :class:`~palabre.text.model.SignalBatch` objects: a few numpy
+arrays and the evidence of the messages that have some, not one object per message.
+Where ``fork`` exists the texts are not sent at all: the workers inherit them and
+receive only the bounds of their slice.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
 
-from palabre.text.model import MessageSignals, default_analyzer
+from palabre.text.model import SignalBatch, default_analyzer
 
 _CHUNK = 2000
+# Inherited by forked workers (set just before the pool starts, cleared after).
+_SHARED: tuple[Sequence[str], Sequence[str | None]] = ((), ())
 
 
-def _work(batch: tuple[list[str], list[str | None]]) -> list[MessageSignals]:
+def _work_slice(bounds: tuple[int, int]) -> SignalBatch:
+    texts, languages = _SHARED
+    start, end = bounds
+    return default_analyzer().analyze(list(texts[start:end]), list(languages[start:end]))
+
+
+def _work(batch: tuple[list[str], list[str | None]]) -> SignalBatch:
     texts, languages = batch
     return default_analyzer().analyze(texts, languages)
 
 
+def analyze_in_chunks(
+    texts: Sequence[str], languages: Sequence[str | None] | None = None, chunk: int = _CHUNK
+) -> SignalBatch:
+    """Analyse ``texts`` in this process, ``chunk`` messages at a time (memory stays flat)."""
+    langs: list[str | None] = list(languages) if languages is not None else [None] * len(texts)
+    analyzer = default_analyzer()
+    parts = [
+        analyzer.analyze(list(texts[i : i + chunk]), langs[i : i + chunk])
+        for i in range(0, len(texts), chunk)
+    ]
+    return SignalBatch.concat(parts)
+
+
 def analyze_parallel(
     texts: Sequence[str], languages: Sequence[str | None] | None = None, workers: int = 2
-) -> list[MessageSignals]:
+) -> SignalBatch:
     """Analyse ``texts`` in order with ``workers`` processes (1 = in this process)."""
+    global _SHARED
     langs: list[str | None] = list(languages) if languages is not None else [None] * len(texts)
     if workers <= 1 or len(texts) <= _CHUNK:
-        return default_analyzer().analyze(list(texts), langs)
-    batches = [
-        (list(texts[i : i + _CHUNK]), langs[i : i + _CHUNK]) for i in range(0, len(texts), _CHUNK)
-    ]
-    # fork shares the loaded weights with the workers (copy-on-write) where available.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(workers) as pool:
-        parts = pool.map(_work, batches)
-    return [m for part in parts for m in part]
+        return analyze_in_chunks(texts, langs)
+    bounds = [(i, min(i + _CHUNK, len(texts))) for i in range(0, len(texts), _CHUNK)]
+    if "fork" in multiprocessing.get_all_start_methods():
+        # fork shares the loaded weights and the texts with the workers (copy-on-write).
+        default_analyzer()
+        _SHARED = (texts, langs)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_work_slice, bounds, chunksize=1)
+        finally:
+            _SHARED = ((), ())
+    else:
+        batches = [(list(texts[a:b]), langs[a:b]) for a, b in bounds]
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            parts = pool.map(_work, batches, chunksize=1)
+    return SignalBatch.concat(parts)

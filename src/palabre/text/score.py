@@ -98,8 +98,8 @@ def score_file(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", dir=output_path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for row, result in zip(rows, results, strict=True):
-                out.write(json.dumps(result.to_json(row.id), ensure_ascii=False) + "\n")
+            for line in results.json_rows([r.id for r in rows]):
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
         os.replace(tmp_name, output_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

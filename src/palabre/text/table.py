@@ -222,7 +222,12 @@ class TokenTable:
 
     def _reset(self) -> None:
         self.index: dict[str, int] = {}
-        self.chunks: dict[str, tuple[int, ...]] = {}
+        #: Chunk -> number; its entry ids are chunk_ids[start : start + len].
+        self.chunks: dict[str, int] = {}
+        self.chunk_ids = np.zeros(1 << 16, dtype=np.int64)
+        self.chunk_start = np.zeros(1 << 14, dtype=np.int64)
+        self.chunk_len = np.zeros(1 << 14, dtype=np.int64)
+        self._chunk_fill = 0
         self.base: list[str] = []
         cap = 4096
         self.flags = np.zeros((2, cap), dtype=np.uint8)
@@ -248,28 +253,42 @@ class TokenTable:
     def ids(self, texts: list[str]) -> np.ndarray:
         """Entry ids of the tokens of ``texts``, messages separated by entry 0.
 
-        Whitespace chunks are looked up whole (``"l'appli,"`` -> the ids of ``l'``,
-        ``appli``, ``,``-less): a distinct chunk is tokenised once per process.
+        Whitespace chunks are looked up whole (``"l'appli,"`` is one chunk, the
+        tokens ``l'`` and ``appli``): a distinct chunk is tokenised once per process,
+        and its entry ids are a slice of :attr:`chunk_ids`, expanded with numpy.
         """
-        if len(self.base) > self.max_entries:
+        if len(self.base) > self.max_entries or len(self.chunks) > self.max_entries:
             self._reset()
         chunks = batch_chunks(texts)
-        found = list(map(self.chunks.get, chunks))
-        if None in found:
-            for k, value in enumerate(found):
-                if value is None:
-                    again = self.chunks.get(chunks[k])
-                    found[k] = again if again is not None else self._add_chunk(chunks[k])
-        return np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64)
+        get = self.chunks.get
+        numbers = np.fromiter(map(get, chunks, itertools.repeat(-1)), np.int64, len(chunks))
+        if (numbers < 0).any():
+            for k in np.flatnonzero(numbers < 0).tolist():
+                again = get(chunks[k], -1)
+                numbers[k] = again if again >= 0 else self._add_chunk(chunks[k])
+        lengths = self.chunk_len[numbers]
+        total = int(lengths.sum())
+        ends = np.cumsum(lengths)
+        shift = np.repeat(self.chunk_start[numbers] - (ends - lengths), lengths)
+        return self.chunk_ids[np.arange(total) + shift]
 
-    def _add_chunk(self, chunk: str) -> tuple[int, ...]:
+    def _add_chunk(self, chunk: str) -> int:
         get = self.index.get
-        out = tuple(
+        tokens = [
             found if (found := get(tok)) is not None else self.add(tok)
             for tok in chunk_tokens(chunk)
-        )
-        self.chunks[chunk] = out
-        return out
+        ]
+        number = len(self.chunks)
+        start = self._chunk_fill
+        self._chunk_fill += len(tokens)
+        self.chunk_ids = _grow(self.chunk_ids, self._chunk_fill)
+        self.chunk_ids[start : self._chunk_fill] = tokens
+        self.chunk_start = _grow(self.chunk_start, number + 1)
+        self.chunk_len = _grow(self.chunk_len, number + 1)
+        self.chunk_start[number] = start
+        self.chunk_len[number] = len(tokens)
+        self.chunks[chunk] = number
+        return number
 
     def add(self, surface: str) -> int:
         """Work out the properties of a new surface token; returns its id."""

@@ -25,6 +25,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,7 @@ RULE_BIAS = -3.0
 RULE_SLOPE = 3.8
 AUX_HEADS = ("anger", "annoyance", "disapproval")
 MIN_DF = 3
-SENTIMENT_C = 0.5
 SIGNAL_C = 0.5
-LEXICON_ROW_WEIGHT = 0.33
 HEADS = (*SENTIMENT_HEADS, *SIGNALS, *AUX_HEADS)
 
 
@@ -214,22 +213,44 @@ def lexicon_rows(min_abs: float = 0.3) -> list[Example]:
     return rows
 
 
-def _sentiment_target(examples: list[Example]) -> list[str | None]:
-    return [sentiment_of(e.labels) for e in examples]
+@dataclass(frozen=True)
+class Recipe:
+    """The knobs of the sentiment head (the defaults are the shipped choice)."""
+
+    c: float = 0.5
+    #: Dense (lexicon, cue) columns are multiplied by this while fitting and their
+    #: weights by it afterwards: a larger value penalises them less than words, so
+    #: the model leans on the lexicon rules, which carry across domains and languages.
+    dense_scale: float = 1.0
+    #: XED's French positive / negative lines, without their function-word features.
+    xed_fr: bool = False
+    lexicon_weight: float = 0.33
 
 
-def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]:
-    """Train, calibrate and save the model; returns its metadata."""
-    from sklearn.linear_model import LogisticRegression
+@dataclass
+class Prepared:
+    """Training data turned into matrices over the final feature columns."""
 
-    started = time.perf_counter()
+    ident: LanguageIdentifier
+    names: list[str]
+    go_train: list[Example]
+    text_rows: list[Example]
+    lex_rows: list[Example]
+    x_text: Any
+    x_lex: Any
+    x_view: Any
+    view_rows: list[Example]
+    shared: np.ndarray
+    stop: np.ndarray
+
+
+def prepare(log: Callable[[str], None] = print) -> Prepared:
+    """Lexicons, language identifier and feature matrices of the shippable data."""
     root = data.datasets_dir()
     sizes = build_valence_lexicons(root, lexicon_dir())
     log(f"valence lexicons: {sizes}")
     go_train = data.goemotions("train")
-    xed_en = data.xed("en", "train")
-    xed_fr = data.xed("fr", "train")
-    text_rows = go_train + xed_en + xed_fr
+    text_rows = go_train + data.xed("en", "train") + data.xed("fr", "train")
     ident = LanguageIdentifier(min_count=2).fit(
         [tokenize(e.text) for e in text_rows], [e.language for e in text_rows]
     )
@@ -256,46 +277,82 @@ def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]
     order = np.array([open_space.index[n] for n in names], dtype=np.int64)
     x_text = x_text[:, order]
     x_lex = x_lex[:, order]
-    col = {n: j for j, n in enumerate(names)}
     shared = np.array([n in always for n in names], dtype=bool)
+    function_words = {w for lex in lexicons.values() for w in lex.stopwords}
+    stop = np.array([n.lstrip("!") in function_words for n in names], dtype=bool)
     log(f"{len(text_rows)} training rows, {len(names)} features")
-
     # "Lexicon views" of the English rows: only the dense (language-independent)
     # features and the bias. They teach the heads to read those on their own, which
     # is all they have for words never seen in training, French words above all.
-    is_en = np.array([e.language == "en" for e in text_rows])
-    x_view = x_text[np.flatnonzero(is_en)] @ _diag(shared)
-    view_rows = [e for e in text_rows if e.language == "en"]
-    weights = np.zeros((len(names), len(HEADS)), dtype=np.float32)
+    is_en = np.flatnonzero([e.language == "en" for e in text_rows])
+    return Prepared(
+        ident=ident,
+        names=names,
+        go_train=go_train,
+        text_rows=text_rows,
+        lex_rows=lex_rows,
+        x_text=x_text,
+        x_lex=x_lex,
+        x_view=x_text[is_en] @ _diag(shared),
+        view_rows=[text_rows[i] for i in is_en.tolist()],
+        shared=shared,
+        stop=stop,
+    )
 
-    # Sentiment: multinomial with balanced classes on English text, lexicon words (a
-    # third of a text each) and lexicon views. XED's French lines are left out: they
-    # have no neutral class, so French function words would learn "never neutral".
+
+def fit_sentiment(prep: Prepared, recipe: Recipe) -> np.ndarray:
+    """Weights ``(features, 3)`` of the sentiment head (bias in the ``<bias>`` row).
+
+    Multinomial logistic regression with balanced classes on English text, lexicon
+    words (each ``recipe.lexicon_weight`` of a text) and lexicon views. XED's French
+    lines have no neutral class: when used, their function-word features are removed
+    so that French function words do not learn "never neutral".
+    """
     from scipy.sparse import vstack
+    from sklearn.linear_model import LogisticRegression
 
-    x_all = vstack([x_text, x_lex, x_view]).tocsr()
-    all_rows = text_rows + lex_rows + view_rows
-    n_text, n_lex = len(text_rows), len(lex_rows)
-    sent = _sentiment_target(all_rows)
-    for i, e in enumerate(text_rows):
-        if e.language == "fr":
-            sent[i] = None
-    keep = np.array([s is not None for s in sent])
-    y = np.array([SENTIMENT_HEADS.index("sent_" + s) for s in sent if s is not None])
+    x_text = prep.x_text
+    is_fr = np.array([e.language == "fr" for e in prep.text_rows])
+    if recipe.xed_fr:
+        keep_cols = _diag(~prep.stop)
+        fr_rows = np.flatnonzero(is_fr)
+        x_fr = x_text[fr_rows] @ keep_cols
+        x_text = vstack([x_text[np.flatnonzero(~is_fr)], x_fr]).tocsr()
+        text_rows = [e for e, f in zip(prep.text_rows, is_fr, strict=True) if not f] + [
+            prep.text_rows[i] for i in fr_rows.tolist()
+        ]
+    else:
+        text_rows = [e for e, f in zip(prep.text_rows, is_fr, strict=True) if not f]
+        x_text = x_text[np.flatnonzero(~is_fr)]
+    x_all = vstack([x_text, prep.x_lex, prep.x_view]).tocsr()
+    all_rows = text_rows + prep.lex_rows + prep.view_rows
+    sent = [sentiment_of(e.labels) for e in all_rows]
+    keep = np.flatnonzero([s is not None for s in sent])
+    y = np.array([SENTIMENT_HEADS.index(f"sent_{sent[i]}") for i in keep.tolist()])
+    n_text, n_lex = len(text_rows), len(prep.lex_rows)
     index = np.arange(len(all_rows))
     is_lex = (index >= n_text) & (index < n_text + n_lex)
-    sample_w = np.where(is_lex, LEXICON_ROW_WEIGHT, 1.0)[keep]
-    model = LogisticRegression(C=SENTIMENT_C, max_iter=3000, class_weight="balanced")
-    model.fit(x_all[np.flatnonzero(keep)], y, sample_weight=sample_w)
-    for k in range(3):
-        weights[:, k] = model.coef_[k]
-        weights[col[BIAS], k] += model.intercept_[k]
-    log("sentiment head fitted")
+    sample_w = np.where(is_lex, recipe.lexicon_weight, 1.0)[keep]
+    scale = np.where(prep.shared, recipe.dense_scale, 1.0)
+    x_fit = x_all[keep] @ _diag(scale)
+    model = LogisticRegression(C=recipe.c, max_iter=3000, class_weight="balanced")
+    model.fit(x_fit, y, sample_weight=sample_w)
+    weights = (model.coef_.T * scale[:, None]).astype(np.float32)
+    weights[prep.names.index(BIAS)] += model.intercept_
+    return weights
 
-    # Signal heads: text rows plus their lexicon views.
-    x_sig = vstack([x_text, x_view]).tocsr()
-    sig_rows = text_rows + view_rows
-    go_ids = {id(e) for e in go_train}
+
+def fit_signals(prep: Prepared, log: Callable[[str], None] = print) -> np.ndarray:
+    """Weights ``(features, len(HEADS))`` of the signal and auxiliary heads (text rows
+    and their lexicon views) and the rule heads; sentiment columns left at zero."""
+    from scipy.sparse import vstack
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.zeros((len(prep.names), len(HEADS)), dtype=np.float32)
+    bias = prep.names.index(BIAS)
+    x_sig = vstack([prep.x_text, prep.x_view]).tocsr()
+    sig_rows = prep.text_rows + prep.view_rows
+    go_ids = {id(e) for e in prep.go_train}
     is_go = np.array([id(e) in go_ids for e in sig_rows])
     for head, labels in SIGNAL_LABELS.items():
         mask = is_go if head in GOEMOTIONS_ONLY else np.ones(len(sig_rows), dtype=bool)
@@ -304,32 +361,28 @@ def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]
         clf.fit(x_sig[np.flatnonzero(mask)], target[mask])
         j = HEADS.index(head)
         weights[:, j] = clf.coef_[0]
-        weights[col[BIAS], j] += clf.intercept_[0]
+        weights[bias, j] += clf.intercept_[0]
         log(f"{head} head fitted ({int(target[mask].sum())} positives)")
     for head in RULE_HEADS:
         j = HEADS.index(head)
-        weights[col[BIAS], j] = RULE_BIAS
-        weights[col["cue:" + head], j] = RULE_SLOPE
+        weights[bias, j] = RULE_BIAS
+        weights[prep.names.index("cue:" + head), j] = RULE_SLOPE
+    return weights
 
-    meta: dict[str, object] = {
-        "trained_on": dict(data.SHIPPABLE),
-        "rows": {
-            "goemotions_train": len(go_train),
-            "xed_en_train": len(xed_en),
-            "xed_fr_train": len(xed_fr),
-        },
-        "features": len(names),
-        "rule_heads": list(RULE_HEADS),
-    }
-    arrays: dict[str, np.ndarray] = {
-        "features": np.array("\n".join(names)),
+
+def model_arrays(prep: Prepared, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of a weights file (calibration added later)."""
+    return {
+        "features": np.array("\n".join(prep.names)),
         "weights": weights,
         "heads": np.array("\n".join(HEADS)),
-        **ident.to_arrays(),
+        **prep.ident.to_arrays(),
     }
-    save(output, arrays, meta)
 
-    # Calibration on held-out rows, through the same sentence roll-up as inference.
+
+def calibrate(output: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Isotonic maps of the signal heads on held-out rows, through the same sentence
+    roll-up as inference (GoEmotions dev, XED's calib split); added to ``arrays``."""
     go_dev = data.goemotions("dev")
     calib = go_dev + data.xed("en", "calib") + data.xed("fr", "calib")
     analyzer = SignalAnalyzer(output)
@@ -341,7 +394,33 @@ def train(output: Path, log: Callable[[str], None] = print) -> dict[str, object]
         cal = IsotonicCalibrator(min_bin=40).fit(rolled[mask, HEADS.index(head)], target)
         arrays[f"calx_{head}"] = cal.x_.astype(np.float32)
         arrays[f"caly_{head}"] = cal.y_.astype(np.float32)
-    meta["calibrated_on"] = "goemotions dev + xed calib split (hash of text)"
+
+
+def train(
+    output: Path, log: Callable[[str], None] = print, recipe: Recipe | None = None
+) -> dict[str, object]:
+    """Train, calibrate and save the model; returns its metadata."""
+    started = time.perf_counter()
+    recipe = recipe or Recipe()
+    prep = prepare(log)
+    weights = fit_signals(prep, log)
+    weights[:, :3] = fit_sentiment(prep, recipe)
+    log("sentiment head fitted")
+    meta: dict[str, object] = {
+        "trained_on": dict(data.SHIPPABLE),
+        "rows": {
+            "goemotions_train": len(prep.go_train),
+            "xed_train": len(prep.text_rows) - len(prep.go_train),
+            "lexicon_words": len(prep.lex_rows),
+        },
+        "features": len(prep.names),
+        "rule_heads": list(RULE_HEADS),
+        "sentiment_recipe": asdict(recipe),
+        "calibrated_on": "goemotions dev + xed calib split (hash of text)",
+    }
+    arrays = model_arrays(prep, weights)
+    save(output, arrays, meta)
+    calibrate(output, arrays)
     save(output, arrays, meta)
     seconds = time.perf_counter() - started
     log(f"saved {output} ({output.stat().st_size / 1e6:.1f} MB) in {seconds:.0f} s")
