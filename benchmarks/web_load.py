@@ -48,8 +48,8 @@ UVICORN = ROOT / ".venv" / "bin" / "uvicorn"
 LUA = HERE / "web_load.lua"
 USER = "bench-load"
 
-sys.path.insert(0, str(HERE))
-from import_speed import machine  # noqa: E402  (a sibling script, not a package)
+sys.path.insert(0, str(ROOT))
+from benchmarks.import_speed import machine  # noqa: E402  (run as a script: the root is not on the path)
 
 ENDPOINTS = ("home", "people", "profile", "thread", "search")
 

@@ -10,13 +10,13 @@ from alembic.runtime.migration import MigrationContext
 from palabre.db import migrate
 from palabre.db.base import Base, import_all_models
 from palabre.errors import DatabaseError
-from palabre.fabric.models import is_model_table
+from palabre.fabric.models import schema_comparison
 
 
 def test_migrated_database_matches_the_models(engine: sa.Engine) -> None:
     import_all_models()
     with engine.connect() as connection:
-        opts = {"compare_type": True, "include_name": is_model_table}
+        opts = {"compare_type": True, **schema_comparison(engine.dialect.name)}
         context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, Base.metadata) == []
 

@@ -174,11 +174,19 @@ class BulkInsert:
         names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
         placeholders = ", ".join([marker] * len(columns))
         self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"
+        # Both databases skip a row whose unique key exists already with this clause.
+        self.sql_ignoring_conflicts = self.sql + " ON CONFLICT DO NOTHING"
 
-    def run(self, session: Session, rows: Sequence[Sequence[Any]]) -> None:
-        """Insert ``rows`` (tuples in :attr:`columns` order) in the session's transaction."""
+    def run(
+        self, session: Session, rows: Sequence[Sequence[Any]], *, ignore_conflicts: bool = False
+    ) -> int:
+        """Insert ``rows`` (tuples in :attr:`columns` order) in the session's transaction.
+
+        Returns how many rows were inserted; with ``ignore_conflicts`` a row whose
+        unique key exists already is skipped instead of failing the statement.
+        """
         if not rows:
-            return
+            return 0
         params: list[tuple[Any, ...]] = []
         processors = self.processors
         for row in rows:
@@ -190,7 +198,11 @@ class BulkInsert:
                 params.append(tuple(values))
             else:
                 params.append(tuple(row))
-        session.connection().exec_driver_sql(self.sql, params)
+        sql = self.sql_ignoring_conflicts if ignore_conflicts else self.sql
+        result = session.connection().exec_driver_sql(sql, params)
+        # Both drivers report the total of an executemany; -1 would mean "unknown".
+        count = result.rowcount
+        return len(params) if count is None or count < 0 else int(count)
 
 
 def insert_returning_ids(
@@ -297,6 +309,7 @@ class BatchWriter:
         self._threads: LRU[str, int] = LRU(CACHE_SIZE)
         self._teams: dict[str, int] = {}
         self._inserters: dict[tuple[str, tuple[str, ...]], BulkInsert] = {}
+        self._fresh: bool | None = None
         #: persons touched by this import, for the automatic identity rules afterwards
         self.touched_persons: set[int] = set()
         #: (CRM person, other person, evidence): accounts a CRM row declares as its own
@@ -605,13 +618,31 @@ class BatchWriter:
             return _sqlite_time
         return _aware_time
 
-    def _insert_threads(self, session: Session, rows: list[dict[str, Any]]) -> None:
+    def fresh_source(self, session: Session) -> bool:
+        """True when the source held no message when this import started.
+
+        Then every thread or message this import meets is new, unless the input
+        repeats itself: lookups before inserting are skipped (inserts that ignore
+        conflicts detect the repeats instead), which saves a query per batch and table.
+        """
+        if self._fresh is None:
+            found = session.scalar(
+                sa.select(_message.c.id).where(_message.c.source == self.source).limit(1)
+            )
+            self._fresh = found is None
+        return self._fresh
+
+    def _insert_threads(
+        self, session: Session, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
+    ) -> None:
         if not rows:
             return
         # executemany then one SELECT per chunk: RETURNING with guaranteed order makes
         # SQLite fall back to one statement per row.
-        self._bulk(session, _thread, _THREAD_COLUMNS).run(
-            session, [tuple(row[c] for c in _THREAD_COLUMNS) for row in rows]
+        inserted = self._bulk(session, _thread, _THREAD_COLUMNS).run(
+            session,
+            [tuple(row[c] for c in _THREAD_COLUMNS) for row in rows],
+            ignore_conflicts=ignore_conflicts,
         )
         keys = [row["external_id"] for row in rows]
         for chunk in _chunks(keys):
@@ -622,7 +653,7 @@ class BatchWriter:
             )
             for external_id, thread_id in found:
                 self._threads.put(external_id, int(thread_id))
-        self.counts.threads.created += len(rows)
+        self.counts.threads.created += inserted
 
     def _ensure_threads(self, session: Session, messages: Sequence[MessageRecord]) -> None:
         wanted: dict[str, MessageRecord] = {}
@@ -635,7 +666,8 @@ class BatchWriter:
                 wanted[key] = m
         if not wanted:
             return
-        existing = self._load_threads(session, list(wanted))
+        fresh = self.fresh_source(session)
+        existing = {} if fresh else self._load_threads(session, list(wanted))
         new_rows: list[dict[str, Any]] = []
         for key, first in wanted.items():
             row = existing.get(key)
@@ -653,7 +685,7 @@ class BatchWriter:
                     "created_at": _utc(first.created_at),
                 }
             )
-        self._insert_threads(session, new_rows)
+        self._insert_threads(session, new_rows, ignore_conflicts=fresh)
 
     # -- messages --------------------------------------------------------------------
 
@@ -679,7 +711,8 @@ class BatchWriter:
         self._ensure_threads(session, batch)
 
         existing: dict[str, tuple[int, str, int | None]] = {}
-        for chunk in _chunks(list(unique)):
+        fresh = self.fresh_source(session)
+        for chunk in [] if fresh else _chunks(list(unique)):
             rows = session.execute(
                 sa.select(
                     _message.c.external_id,
@@ -773,12 +806,24 @@ class BatchWriter:
             updated_ids.append(old[0])
             self._write_reactions_mentions(session, old[0], m)
         if inserts:
-            self._bulk(
+            before = 0
+            if fresh:
+                before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+            inserted = self._bulk(
                 session,
                 _message,
                 _MESSAGE_COLUMNS,
                 prepared=("created_at", "edited_at", "imported_at"),
-            ).run(session, inserts)
+            ).run(session, inserts, ignore_conflicts=fresh)
+            if inserted != len(inserts):
+                # The input repeats ids of earlier batches: those rows (ids up to
+                # ``before``) were kept as they were; report the repeats.
+                repeated = self._stored_before(session, insert_records, before)
+                rejections.extend(
+                    _duplicate(m) for m in insert_records if m.external_id in repeated
+                )
+                insert_records = [m for m in insert_records if m.external_id not in repeated]
+                inserts = [row for row in inserts if row[1] not in repeated]
             with_children = [m for m in insert_records if m.reactions or m.mentions]
             if with_children:
                 ids: dict[str, int] = {}
@@ -801,6 +846,22 @@ class BatchWriter:
         self.counts.messages.updated += len(updated_ids)
         self.counts.messages.unchanged += len(unchanged_ids)
         return rejections
+
+    def _stored_before(
+        self, session: Session, records: Sequence[MessageRecord], before: int
+    ) -> set[str]:
+        """The ids among ``records`` already stored with a row id up to ``before``."""
+        repeated: set[str] = set()
+        for chunk in _chunks([m.external_id for m in records]):
+            rows = session.execute(
+                sa.select(_message.c.external_id).where(
+                    _message.c.source == self.source,
+                    _message.c.external_id.in_(chunk),
+                    _message.c.id <= before,
+                )
+            )
+            repeated.update(row[0] for row in rows)
+        return repeated
 
     _pending_reactions: list[dict[str, Any]]
     _pending_mentions: list[dict[str, Any]]

@@ -41,6 +41,10 @@ RESTRICTED_CHANNEL_ROLES: Final = frozenset({"admin"})
 BROWSER_ROLES: Final = ("admin", "analyst", "innovation", "hr", "manager", "member")
 
 MAX_PER_PAGE: Final = 100
+#: A search counts its hits up to this many; past it the total is "more than" this.
+SEARCH_COUNT_LIMIT: Final = 1000
+#: The SQLite search index (migration 0004) finds strings of this many characters or more.
+_TRIGRAM: Final = 3
 SAFE_URL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 
 _T = TypeVar("_T")
@@ -120,6 +124,8 @@ class Page(Generic[_T]):
     total: int
     page: int
     per_page: int
+    #: False when ``total`` is a lower bound: counting stopped there (see SEARCH_COUNT_LIMIT).
+    exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -545,8 +551,24 @@ def _reaction_counts(
 
 
 def _hits(
-    session: Session, role: str, where: Sequence[sa.ColumnElement[bool]], page: int, per_page: int
+    session: Session,
+    role: str,
+    where: Sequence[sa.ColumnElement[bool]],
+    page: int,
+    per_page: int,
+    *,
+    count_limit: int | None = None,
+    text_index: str | None = None,
 ) -> Page[MessageView]:
+    """One page of the messages ``role`` may read that meet every condition of ``where``.
+
+    ``count_limit``: count up to this many (the page is then marked inexact). A million
+    messages that match cost as much to count as to read, on every page of a search.
+    ``text_index``: a phrase for SQLite's search index (:func:`_text_phrase`), which
+    finds a superset of the messages ``where`` keeps: used to count, and to list when
+    they are few (when they are many, walking the messages newest first finds a page
+    sooner than sorting them all).
+    """
     page, per_page = page_bounds(page, per_page)
     base = (
         sa.select(Message, Identity, Person, Thread.title, Channel.name, Channel.kind)
@@ -556,9 +578,25 @@ def _hits(
         .outerjoin(Person, Person.id == Identity.person_id)
         .where(channel_rule(role), *where)
     )
-    total = int(session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0)
+    counted = base.with_only_columns(Message.id)
+    listed = base
+    if text_index is not None:
+        # A join, not IN (...): SQLite then walks the index's hits and stops at the limit.
+        fts = sa.table("message_fts", sa.column("rowid"))
+        match = sa.text("message_fts MATCH :phrase").bindparams(phrase=text_index)
+        counted = counted.join(fts, fts.c.rowid == Message.id).where(match)
+        hits = sa.select(fts.c.rowid).where(match).limit(SEARCH_COUNT_LIMIT + 1)
+        few = session.scalar(sa.select(sa.func.count()).select_from(hits.subquery()))
+        if int(few or 0) <= SEARCH_COUNT_LIMIT:
+            listed = base.join(fts, fts.c.rowid == Message.id).where(match)
+    if count_limit is not None:
+        counted = counted.limit(count_limit + 1)
+    total = int(session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0)
+    exact = count_limit is None or total <= count_limit
+    if not exact:
+        total = count_limit or 0
     rows = session.execute(
-        base.order_by(Message.created_at.desc(), Message.id.desc())
+        listed.order_by(Message.created_at.desc(), Message.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -569,7 +607,21 @@ def _hits(
         view.channel_name = channel_name
         view.channel_kind = channel_kind
         items.append(view)
-    return Page(items, total, page, per_page)
+    return Page(items, total, page, per_page, exact)
+
+
+def _text_phrase(session: Session, needle: str) -> str | None:
+    """``needle`` as a phrase for SQLite's search index ``message_fts`` (migration 0004);
+    None when no such index serves (PostgreSQL's ILIKE uses its own trigram indexes)
+    or cannot (the trigram index finds three characters or more).
+
+    The index folds case as Unicode does, like the exact test that the rows still pass
+    (:func:`contains_text`), so it never leaves out a message that matches.
+    """
+    needle = needle.replace("\x00", "")
+    if session.get_bind().dialect.name != "sqlite" or len(needle) < _TRIGRAM:
+        return None
+    return '"' + needle.replace('"', '""') + '"'
 
 
 def search_messages(
@@ -579,9 +631,12 @@ def search_messages(
 
     ``text`` is looked for in the message and its title, ``author`` in the author's
     names and handle, both ignoring case; ``since`` is inclusive, ``until`` exclusive.
+    The total stops at :data:`SEARCH_COUNT_LIMIT` (``exact`` False past it).
     """
     where: list[sa.ColumnElement[bool]] = []
+    text_index = None
     if query.text:
+        text_index = _text_phrase(session, query.text)
         where.append(
             sa.or_(
                 contains_text(session, Message.text, query.text),
@@ -602,7 +657,15 @@ def search_messages(
         where.append(Message.created_at >= query.since)
     if query.until is not None:
         where.append(Message.created_at < query.until)
-    return _hits(session, role, where, page, per_page)
+    return _hits(
+        session,
+        role,
+        where,
+        page,
+        per_page,
+        count_limit=SEARCH_COUNT_LIMIT,
+        text_index=text_index,
+    )
 
 
 def messages_by_person(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from palabre.db.base import Base, utcnow
-
 
 #: On SQLite, the FTS5 table that indexes the text of messages for search (migration
 #: 0004) and the tables FTS5 keeps it in. They are no models: SQLAlchemy cannot declare
@@ -25,13 +25,29 @@ SEARCH_INDEX_TABLES: Final = frozenset(
 )
 
 
-def is_model_table(name: str | None, type_: str, _parent: object = None) -> bool:
-    """Whether a table of the database is one the models declare (False: a search index).
+#: Indexes that exist on PostgreSQL only (SQLite searches through SEARCH_INDEX_TABLES).
+POSTGRESQL_ONLY_INDEXES: Final = frozenset({"ix_message_text_trgm", "ix_message_title_trgm"})
 
-    Alembic's ``include_name`` hook: ``compare_metadata`` and ``--autogenerate`` would
-    otherwise propose to drop the SQLite search tables.
+
+def schema_comparison(dialect: str) -> dict[str, Callable[..., bool]]:
+    """Alembic options (``include_name``, ``include_object``) that compare the models with a
+    database of ``dialect`` leaving out what the models cannot declare there.
+
+    Without them ``compare_metadata`` and ``--autogenerate`` would propose to drop the
+    SQLite search tables, and to add the PostgreSQL-only indexes to SQLite.
     """
-    return not (type_ == "table" and name in SEARCH_INDEX_TABLES)
+
+    def include_name(name: str | None, type_: str, _parents: object) -> bool:
+        return not (type_ == "table" and name in SEARCH_INDEX_TABLES)
+
+    def include_object(
+        _object: object, name: str | None, type_: str, _reflected: bool, _other: object
+    ) -> bool:
+        return not (
+            type_ == "index" and dialect != "postgresql" and name in POSTGRESQL_ONLY_INDEXES
+        )
+
+    return {"include_name": include_name, "include_object": include_object}
 
 
 class Channel(Base):

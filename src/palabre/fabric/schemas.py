@@ -106,9 +106,11 @@ class ThreadRead(_FromAttributes):
 
 
 class MessagePageRead(BaseModel):
-    """One page of messages, newest first."""
+    """One page of messages, newest first; ``total`` counts at most 1,000 (then
+    ``total_exact`` is false: there are more)."""
 
     items: list[MessageRead]
     total: int
     page: int
     per_page: int
+    total_exact: bool = True

@@ -225,6 +225,8 @@ class Recipe:
     #: XED's French positive / negative lines, without their function-word features.
     xed_fr: bool = False
     lexicon_weight: float = 0.33
+    #: The neutral class's weight relative to "balanced" (below 1: fewer neutral calls).
+    neutral_weight: float = 1.0
 
 
 @dataclass
@@ -335,7 +337,11 @@ def fit_sentiment(prep: Prepared, recipe: Recipe) -> np.ndarray:
     sample_w = np.where(is_lex, recipe.lexicon_weight, 1.0)[keep]
     scale = np.where(prep.shared, recipe.dense_scale, 1.0)
     x_fit = x_all[keep] @ _diag(scale)
-    model = LogisticRegression(C=recipe.c, max_iter=3000, class_weight="balanced")
+    counts = np.bincount(y, minlength=3).astype(np.float64)
+    balanced = len(y) / (3 * np.maximum(counts, 1.0))
+    balanced[SENTIMENT_HEADS.index("sent_neutral")] *= recipe.neutral_weight
+    class_weight = {k: float(balanced[k]) for k in range(3)}
+    model = LogisticRegression(C=recipe.c, max_iter=3000, class_weight=class_weight)
     model.fit(x_fit, y, sample_weight=sample_w)
     weights = (model.coef_.T * scale[:, None]).astype(np.float32)
     weights[prep.names.index(BIAS)] += model.intercept_

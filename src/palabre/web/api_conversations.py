@@ -90,4 +90,5 @@ def search_messages(
         total=found.total,
         page=found.page,
         per_page=found.per_page,
+        total_exact=found.exact,
     )

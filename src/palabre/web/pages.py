@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from palabre.accounts import service as accounts
 from palabre.accounts.models import UserAccount
@@ -91,7 +91,7 @@ class _LargeCounts:
     messages: int
 
 
-def _count(db: Session, statement: sa.Select[tuple[int]]) -> int:
+def _count(db: Session, statement: sa.Select[Any]) -> int:
     return int(db.scalar(statement) or 0)
 
 
@@ -113,7 +113,14 @@ def home_counts(request: Request, db: Session) -> dict[str, int]:
         "channels": _count(db, sa.select(sa.func.count()).select_from(Channel)),
         "imports": _count(db, sa.select(sa.func.count()).select_from(ImportRun)),
     }
-    key = tuple(db.execute(sa.select(sa.func.max(Thread.id), sa.func.max(Message.id))).one())
+    key = tuple(
+        db.execute(
+            sa.select(
+                sa.select(sa.func.max(Thread.id)).scalar_subquery(),
+                sa.select(sa.func.max(Message.id)).scalar_subquery(),
+            )
+        ).one()
+    )
     cached: _LargeCounts | None = getattr(request.app.state, "home_large_counts", None)
     now = time.monotonic()
     if cached is None or cached.key != key or now - cached.taken_at > LARGE_COUNTS_MAX_AGE:
