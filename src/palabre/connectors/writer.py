@@ -19,13 +19,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from palabre.connectors.bulk import (
+    LRU,
+    BulkInsert,
+    aware_time,
+    chunks,
+    insert_returning_ids,
+    sqlite_time,
+    utc,
+)
+from palabre.connectors.counts import Counts, Tally
 from palabre.connectors.records import (
     ChannelRecord,
     IdentityRecord,
@@ -38,11 +47,6 @@ from palabre.db.base import table_of, utcnow
 from palabre.fabric.models import Channel, Mention, Message, Reaction, Thread
 from palabre.identity.models import Identity, Person
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-#: how many keys one ``IN (...)`` list holds (SQLite's variable limit is far above)
-IN_CHUNK = 900
 #: how many ids the writer keeps in memory per kind of object
 CACHE_SIZE = 200_000
 
@@ -53,186 +57,6 @@ _identity = table_of(Identity)
 _person = table_of(Person)
 _reaction = table_of(Reaction)
 _mention = table_of(Mention)
-
-
-class LRU(Generic[K, V]):
-    """A bounded mapping: recent keys stay, old ones are forgotten in bulk.
-
-    Two generations of plain dicts: lookups hit the young one, then the old one
-    (promoting the key); when the young one is full, the old one is dropped. This
-    costs one dict lookup on a hit, where a strict LRU (OrderedDict.move_to_end on
-    every hit) costs several times more on the import's hottest path.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size // 2)
-        self._young: dict[K, V] = {}
-        self._old: dict[K, V] = {}
-
-    def get(self, key: K) -> V | None:
-        value = self._young.get(key)
-        if value is None:
-            value = self._old.get(key)
-            if value is not None:
-                self.put(key, value)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        young = self._young
-        young[key] = value
-        if len(young) >= self.size:
-            self._old = young
-            self._young = {}
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._young or key in self._old
-
-
-@dataclass
-class Tally:
-    """created / updated / unchanged counts for one kind of object."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
-
-
-@dataclass
-class Counts:
-    """Everything an import did, by kind of object."""
-
-    channels: Tally = field(default_factory=Tally)
-    identities: Tally = field(default_factory=Tally)
-    threads: Tally = field(default_factory=Tally)
-    messages: Tally = field(default_factory=Tally)
-    people: Tally = field(default_factory=Tally)
-    reactions: int = 0
-    mentions: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "channels": self.channels.as_dict(),
-            "identities": self.identities.as_dict(),
-            "threads": self.threads.as_dict(),
-            "messages": self.messages.as_dict(),
-            "people": self.people.as_dict(),
-            "reactions": self.reactions,
-            "mentions": self.mentions,
-        }
-
-    def totals(self) -> dict[str, int]:
-        """created / updated / unchanged summed over every kind of object."""
-        tallies = [self.channels, self.identities, self.threads, self.messages, self.people]
-        return {
-            "created": sum(t.created for t in tallies),
-            "updated": sum(t.updated for t in tallies),
-            "unchanged": sum(t.unchanged for t in tallies),
-        }
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        # Connectors should give aware times; a naive one is taken as UTC rather than lost.
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
-
-def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-class BulkInsert:
-    """A fast ``executemany`` INSERT through the DBAPI cursor.
-
-    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert;
-    here the column types' bind processors are looked up once and applied in a
-    tight loop, and the rows go to the driver as plain tuples.
-    """
-
-    def __init__(
-        self,
-        table: sa.Table,
-        columns: Sequence[str],
-        dialect: sa.Dialect,
-        prepared: Sequence[str] = (),
-    ) -> None:
-        self.columns = tuple(columns)
-        # ``prepared`` columns arrive already in the driver's form (see _time_param).
-        self.processors = tuple(
-            (index, processor)
-            for index, name in enumerate(columns)
-            if name not in prepared
-            and (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
-        )
-        marker = "?" if dialect.paramstyle == "qmark" else "%s"
-        names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-        placeholders = ", ".join([marker] * len(columns))
-        self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"
-        # Both databases skip a row whose unique key exists already with this clause.
-        self.sql_ignoring_conflicts = self.sql + " ON CONFLICT DO NOTHING"
-
-    def run(
-        self, session: Session, rows: Sequence[Sequence[Any]], *, ignore_conflicts: bool = False
-    ) -> int:
-        """Insert ``rows`` (tuples in :attr:`columns` order) in the session's transaction.
-
-        Returns how many rows were inserted; with ``ignore_conflicts`` a row whose
-        unique key exists already is skipped instead of failing the statement.
-        """
-        if not rows:
-            return 0
-        params: list[tuple[Any, ...]] = []
-        processors = self.processors
-        for row in rows:
-            if processors:
-                values = list(row)
-                for index, processor in processors:
-                    if values[index] is not None:
-                        values[index] = processor(values[index])
-                params.append(tuple(values))
-            else:
-                params.append(tuple(row))
-        sql = self.sql_ignoring_conflicts if ignore_conflicts else self.sql
-        result = session.connection().exec_driver_sql(sql, params)
-        # Both drivers report the total of an executemany; -1 would mean "unknown".
-        count = result.rowcount
-        return len(params) if count is None or count < 0 else int(count)
-
-
-def insert_returning_ids(
-    session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """Insert ``rows`` and return their new ids, in order, with as few statements as possible.
-
-    PostgreSQL returns them in bulk (``RETURNING`` with insertmanyvalues). SQLite would
-    fall back to one statement per row for ordered ``RETURNING``; but an import holds
-    SQLite's single write lock for its whole transaction and the ``id`` column is the
-    rowid, which SQLite assigns as max + 1: one ``executemany`` then gets consecutive
-    ids after the previous maximum, which is checked rather than assumed.
-    """
-    if not rows:
-        return []
-    if session.get_bind().dialect.name != "sqlite":
-        result = session.execute(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), list(rows)
-        )
-        return [int(row[0]) for row in result]
-    before = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
-    session.execute(table.insert(), list(rows))
-    low, high, count = session.execute(
-        sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id), sa.func.count()).where(
-            table.c.id > before
-        )
-    ).one()
-    if count != len(rows) or (low, high) != (before + 1, before + len(rows)):
-        raise RuntimeError(f"unexpected ids inserting into {table.name}: concurrent writer?")
-    return list(range(before + 1, before + len(rows) + 1))
 
 
 _MESSAGE_COLUMNS = (
@@ -278,20 +102,6 @@ def message_digest(record: MessageRecord, thread_key: str) -> str:
         record.attachments or None,
     )
     return hashlib.blake2b(orjson.dumps(payload), digest_size=16).hexdigest()
-
-
-def _sqlite_time(value: dt.datetime | None) -> str | None:
-    """A timestamp in the text form SQLAlchemy stores in SQLite (naive UTC, microseconds)."""
-    if value is None:
-        return None
-    if value.tzinfo is not None and value.tzinfo is not dt.UTC:
-        value = value.astimezone(dt.UTC)
-    # isoformat with a fixed precision is the same text as SQLAlchemy's storage format.
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _aware_time(value: dt.datetime | None) -> dt.datetime | None:
-    return _utc(value)
 
 
 class BatchWriter:
@@ -344,7 +154,7 @@ class BatchWriter:
 
     def _load_channels(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         found: dict[str, tuple[Any, ...]] = {}
-        for chunk in _chunks(list(keys)):
+        for chunk in chunks(list(keys)):
             rows = session.execute(
                 sa.select(
                     _channel.c.external_id,
@@ -371,7 +181,7 @@ class BatchWriter:
                 "visibility": record.visibility,
                 "topic": record.topic,
                 "url": record.url,
-                "created_at": _utc(record.created_at),
+                "created_at": utc(record.created_at),
             }
             row = existing.get(key)
             if row is None:
@@ -431,7 +241,7 @@ class BatchWriter:
 
     def _load_identities(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         found: dict[str, tuple[Any, ...]] = {}
-        for chunk in _chunks(list(keys)):
+        for chunk in chunks(list(keys)):
             rows = session.execute(
                 sa.select(
                     _identity.c.external_id,
@@ -559,7 +369,7 @@ class BatchWriter:
 
     def _load_threads(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         found: dict[str, tuple[Any, ...]] = {}
-        for chunk in _chunks(list(keys)):
+        for chunk in chunks(list(keys)):
             rows = session.execute(
                 sa.select(
                     _thread.c.external_id,
@@ -583,7 +393,7 @@ class BatchWriter:
                 "channel_id": self._channels[record.channel_external_id],
                 "title": record.title,
                 "url": record.url,
-                "created_at": _utc(record.created_at),
+                "created_at": utc(record.created_at),
             }
             row = existing.get(key)
             if row is None:
@@ -615,8 +425,8 @@ class BatchWriter:
     def _time_param(self, session: Session) -> Callable[[dt.datetime | None], Any]:
         """How a timestamp is passed to this database's driver by :class:`BulkInsert`."""
         if session.get_bind().dialect.name == "sqlite":
-            return _sqlite_time
-        return _aware_time
+            return sqlite_time
+        return aware_time
 
     def fresh_source(self, session: Session) -> bool:
         """True when the source held no message when this import started.
@@ -645,7 +455,7 @@ class BatchWriter:
             ignore_conflicts=ignore_conflicts,
         )
         keys = [row["external_id"] for row in rows]
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             found = session.execute(
                 sa.select(_thread.c.external_id, _thread.c.id).where(
                     _thread.c.source == self.source, _thread.c.external_id.in_(chunk)
@@ -682,7 +492,7 @@ class BatchWriter:
                     "channel_id": self._channels[first.channel_external_id],
                     "title": first.title if is_root else None,
                     "url": first.url if is_root else None,
-                    "created_at": _utc(first.created_at),
+                    "created_at": utc(first.created_at),
                 }
             )
         self._insert_threads(session, new_rows, ignore_conflicts=fresh)
@@ -712,7 +522,7 @@ class BatchWriter:
 
         existing: dict[str, tuple[int, str, int | None]] = {}
         fresh = self.fresh_source(session)
-        for chunk in [] if fresh else _chunks(list(unique)):
+        for chunk in [] if fresh else chunks(list(unique)):
             rows = session.execute(
                 sa.select(
                     _message.c.external_id,
@@ -789,8 +599,8 @@ class BatchWriter:
                     author_identity_id=author,
                     reply_to_external_id=m.reply_to_external_id,
                     reply_to_id=None,
-                    created_at=_utc(m.created_at),
-                    edited_at=_utc(m.edited_at),
+                    created_at=utc(m.created_at),
+                    edited_at=utc(m.edited_at),
                     title=m.title,
                     text=m.text,
                     language=m.language,
@@ -827,7 +637,7 @@ class BatchWriter:
             with_children = [m for m in insert_records if m.reactions or m.mentions]
             if with_children:
                 ids: dict[str, int] = {}
-                for chunk in _chunks([m.external_id for m in with_children]):
+                for chunk in chunks([m.external_id for m in with_children]):
                     found = session.execute(
                         sa.select(_message.c.external_id, _message.c.id).where(
                             _message.c.source == self.source, _message.c.external_id.in_(chunk)
@@ -836,7 +646,7 @@ class BatchWriter:
                     ids.update((external_id, int(mid)) for external_id, mid in found)
                 for m in with_children:
                     self._write_reactions_mentions(session, ids[m.external_id], m)
-        for chunk in _chunks(unchanged_ids):
+        for chunk in chunks(unchanged_ids):
             # Mark them as seen by this run: a later copy in the same file is then a duplicate.
             session.execute(
                 _message.update().where(_message.c.id.in_(chunk)).values(import_run_id=self.run_id)
@@ -852,7 +662,7 @@ class BatchWriter:
     ) -> set[str]:
         """The ids among ``records`` already stored with a row id up to ``before``."""
         repeated: set[str] = set()
-        for chunk in _chunks([m.external_id for m in records]):
+        for chunk in chunks([m.external_id for m in records]):
             rows = session.execute(
                 sa.select(_message.c.external_id).where(
                     _message.c.source == self.source,
@@ -880,7 +690,7 @@ class BatchWriter:
                         self._identity_id(r.author_external_id) if r.author_external_id else None
                     ),
                     "emoji": r.emoji,
-                    "created_at": _utc(r.created_at),
+                    "created_at": utc(r.created_at),
                 }
             )
         for mention in dict.fromkeys(m.mentions):

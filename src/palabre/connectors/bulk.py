@@ -1,0 +1,169 @@
+"""Set-based SQL helpers for imports: bulk inserts, id lookups, bounded caches, times.
+
+The importer writes millions of rows: these helpers keep the per-row work in
+Python to the minimum and let each database do what it does fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+#: how many keys one ``IN (...)`` list holds (SQLite's variable limit is far above)
+IN_CHUNK = 900
+
+
+class LRU(Generic[K, V]):
+    """A bounded mapping: recent keys stay, old ones are forgotten in bulk.
+
+    Two generations of plain dicts: lookups hit the young one, then the old one
+    (promoting the key); when the young one is full, the old one is dropped. This
+    costs one dict lookup on a hit, where a strict LRU (OrderedDict.move_to_end on
+    every hit) costs several times more on the import's hottest path.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size // 2)
+        self._young: dict[K, V] = {}
+        self._old: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        value = self._young.get(key)
+        if value is None:
+            value = self._old.get(key)
+            if value is not None:
+                self.put(key, value)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        young = self._young
+        young[key] = value
+        if len(young) >= self.size:
+            self._old = young
+            self._young = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._young or key in self._old
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        # Connectors should give aware times; a naive one is taken as UTC rather than lost.
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class BulkInsert:
+    """A fast ``executemany`` INSERT through the DBAPI cursor.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert;
+    here the column types' bind processors are looked up once and applied in a
+    tight loop, and the rows go to the driver as plain tuples.
+    """
+
+    def __init__(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        dialect: sa.Dialect,
+        prepared: Sequence[str] = (),
+    ) -> None:
+        self.columns = tuple(columns)
+        # ``prepared`` columns arrive already in the driver's form (see _time_param).
+        self.processors = tuple(
+            (index, processor)
+            for index, name in enumerate(columns)
+            if name not in prepared
+            and (processor := table.c[name].type._cached_bind_processor(dialect)) is not None
+        )
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+        placeholders = ", ".join([marker] * len(columns))
+        self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"
+        # Both databases skip a row whose unique key exists already with this clause.
+        self.sql_ignoring_conflicts = self.sql + " ON CONFLICT DO NOTHING"
+
+    def run(
+        self, session: Session, rows: Sequence[Sequence[Any]], *, ignore_conflicts: bool = False
+    ) -> int:
+        """Insert ``rows`` (tuples in :attr:`columns` order) in the session's transaction.
+
+        Returns how many rows were inserted; with ``ignore_conflicts`` a row whose
+        unique key exists already is skipped instead of failing the statement.
+        """
+        if not rows:
+            return 0
+        params: list[tuple[Any, ...]] = []
+        processors = self.processors
+        for row in rows:
+            if processors:
+                values = list(row)
+                for index, processor in processors:
+                    if values[index] is not None:
+                        values[index] = processor(values[index])
+                params.append(tuple(values))
+            else:
+                params.append(tuple(row))
+        sql = self.sql_ignoring_conflicts if ignore_conflicts else self.sql
+        result = session.connection().exec_driver_sql(sql, params)
+        # Both drivers report the total of an executemany; -1 would mean "unknown".
+        count = result.rowcount
+        return len(params) if count is None or count < 0 else int(count)
+
+
+def insert_returning_ids(
+    session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert ``rows`` and return their new ids, in order, with as few statements as possible.
+
+    PostgreSQL returns them in bulk (``RETURNING`` with insertmanyvalues). SQLite would
+    fall back to one statement per row for ordered ``RETURNING``; but an import holds
+    SQLite's single write lock for its whole transaction and the ``id`` column is the
+    rowid, which SQLite assigns as max + 1: one ``executemany`` then gets consecutive
+    ids after the previous maximum, which is checked rather than assumed.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name != "sqlite":
+        result = session.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), list(rows)
+        )
+        return [int(row[0]) for row in result]
+    before = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
+    session.execute(table.insert(), list(rows))
+    low, high, count = session.execute(
+        sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id), sa.func.count()).where(
+            table.c.id > before
+        )
+    ).one()
+    if count != len(rows) or (low, high) != (before + 1, before + len(rows)):
+        raise RuntimeError(f"unexpected ids inserting into {table.name}: concurrent writer?")
+    return list(range(before + 1, before + len(rows) + 1))
+
+
+def sqlite_time(value: dt.datetime | None) -> str | None:
+    """A timestamp in the text form SQLAlchemy stores in SQLite (naive UTC, microseconds)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None and value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    # isoformat with a fixed precision is the same text as SQLAlchemy's storage format.
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def aware_time(value: dt.datetime | None) -> dt.datetime | None:
+    return utc(value)
