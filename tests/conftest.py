@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.config import Settings
@@ -23,6 +24,13 @@ from palabre.db import migrate
 from palabre.db.engine import make_engine, session_factory
 
 POSTGRES_ADMIN_URL = os.environ.get("PALABRE_TEST_POSTGRES_URL")
+
+# Property-based tests: no per-example deadline (a shared 2-core machine makes timings
+# noisy, and speed is measured by benchmarks, not tests); in CI the examples are
+# derandomized so that a run can be reproduced exactly.
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def database_backend() -> str:
