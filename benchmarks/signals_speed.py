@@ -18,7 +18,6 @@ import argparse
 import random
 import sys
 import time
-
 from collections.abc import Callable
 
 from palabre.text import data

@@ -28,8 +28,8 @@ def round_robin(ideas: list[str], rounds: int, winner_of: dict[str, int]) -> lis
     votes = []
     for r in range(rounds):
         for a, b in itertools.combinations(ideas, 2):
-            w, l = (a, b) if winner_of[a] > winner_of[b] else (b, a)
-            votes.append(PairwiseVote(f"p{r}", w, l))
+            won, lost = (a, b) if winner_of[a] > winner_of[b] else (b, a)
+            votes.append(PairwiseVote(f"p{r}", won, lost))
     return votes
 
 
@@ -48,7 +48,7 @@ def logit_votes(appeal: np.ndarray, n: int, seed: int) -> list[PairwiseVote]:
 # -- the estimator -------------------------------------------------------------------------
 
 
-def test_estimator_contract_params_stored_fit_returns_self_learned_attributes_end_in_underscore() -> (
+def test_estimator_contract_params_kept_fit_returns_self_learned_attributes_end_in_underscore() -> (
     None
 ):
     model = PairwiseModel(prior_scale=2.0, confidence=0.9, n_draws=100, random_state=3)
@@ -244,16 +244,18 @@ def test_bad_selection_requests_are_refused() -> None:
         next_pair(PairState.start(["a", "b"]), np.random.default_rng(0), strategy="sideways")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="already"):
         PairState.start(["a", "b"]).with_idea("a")
+    with pytest.raises(ValueError, match="'z' shown to 'p1' is not in the survey"):
+        PairState.start(["a", "b"]).shown("p1", ("a", "z"))
 
 
 def catch_up_ratio(strategy: str) -> float:
-    """Mean appearances of 5 ideas added after 1,500 answers over those of the 30 others."""
+    """Mean appearances of 5 ideas added at answer 1,500 of 4,500 over those of the 30 others."""
     rng = np.random.default_rng(1)
     appeal = dict(zip([f"i{k}" for k in range(35)], rng.normal(0, 1, 35), strict=True))
     model = PairwiseModel(n_draws=0)
     state = PairState.start(list(appeal)[:30])
     votes: list[PairwiseVote] = []
-    for k in range(3000):
+    for k in range(4500):
         if k == 1500:
             for idea in list(appeal)[30:]:
                 state = state.with_idea(idea)
@@ -269,8 +271,8 @@ def catch_up_ratio(strategy: str) -> float:
 
 def test_new_ideas_catch_up_with_adaptive_pairs_and_not_with_uniform_ones() -> None:
     assert catch_up_ratio("adaptive") >= 0.85
-    # Uniform pairs leave late ideas about half as seen: the check can fail.
-    assert catch_up_ratio("uniform") < 0.65
+    # Uniform pairs leave late ideas about two thirds as seen: the check can fail.
+    assert catch_up_ratio("uniform") < 0.75
 
 
 # -- convergence on the demo -----------------------------------------------------------------

@@ -1,75 +1,123 @@
-"""Rules of the explainable part: negation, intensifiers, contrast and cues (FR and EN)."""
+"""Rules of the explainable part: negation, intensifiers, contrast and cues (FR and EN),
+read through the batch featuriser (every word gets a feature: an open feature space)."""
 
 from __future__ import annotations
 
-from palabre.text.features import message_counts, sentence_features
-from palabre.text.lexicon import load_lexicon
-from palabre.text.tokenize import split_tokens, tokenize
+import pytest
+
+from palabre.text.features import Featurizer, describe
+from palabre.text.language import LanguageIdentifier
+from palabre.text.lexicon import LanguageLexicon, load_lexicon
+from palabre.text.table import FeatureSpace, TokenTable, inflected_valence
 
 
-def feats(text: str, language: str) -> tuple[dict[str, float], list[str]]:
-    lex = load_lexicon(language)
-    parts = [sentence_features(s, lex) for s in split_tokens(tokenize(text, lex.knows))]
-    counts, _ = message_counts(parts)
-    return counts, [f"{signal}:{span}" for p in parts for signal, span, _ in p.cues]
+@pytest.fixture(scope="module")
+def featurizer() -> Featurizer:
+    lexicons = {lang: load_lexicon(lang) for lang in ("fr", "en")}
+    return Featurizer(TokenTable(lexicons, FeatureSpace(None), {}), LanguageIdentifier())
 
 
-def test_ne_pas_negates_the_words_in_its_scope() -> None:
-    counts, _ = feats("je ne suis pas content", "fr")
+def feats(featurizer: Featurizer, text: str, language: str) -> tuple[dict[str, float], list[str]]:
+    return describe(featurizer, featurizer.batch([text], [language]), 0)
+
+
+def test_ne_pas_negates_the_words_in_its_scope(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "je ne suis pas content", "fr")
     assert "!content" in counts
     assert "content" not in counts
 
 
-def test_negated_praise_word_is_not_a_praise_cue_and_flips_valence() -> None:
-    counts, cues = feats("je ne suis pas content", "fr")
+def test_negated_praise_word_is_not_a_praise_cue_and_flips_valence(
+    featurizer: Featurizer,
+) -> None:
+    counts, cues = feats(featurizer, "je ne suis pas content", "fr")
     assert not [c for c in cues if c.startswith("praise:")]
     assert counts.get("lex:neg", 0) > 0
     assert counts.get("lex:pos", 0) == 0
 
 
-def test_pas_mal_is_mildly_positive() -> None:
-    counts, _ = feats("pas mal", "fr")
-    plain, _ = feats("bien", "fr")
+def test_pas_mal_is_mildly_positive(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "pas mal", "fr")
+    plain, _ = feats(featurizer, "bien", "fr")
     assert 0 < counts["lex:pos"] < 1
     assert counts.get("lex:neg", 0) == 0
     assert plain["lex:pos"] > 0
 
 
-def test_english_not_and_never_negate() -> None:
-    counts, cues = feats("I am not disappointed", "en")
+def test_english_not_and_never_negate(featurizer: Featurizer) -> None:
+    counts, cues = feats(featurizer, "I am not disappointed", "en")
     assert "!disappointed" in counts
     assert not [c for c in cues if c.startswith("disappointment:")]
-    counts, _ = feats("never happy with it", "en")
+    counts, _ = feats(featurizer, "never happy with it", "en")
     assert "!happy" in counts
 
 
-def test_negation_scope_is_closed_by_punctuation() -> None:
-    counts, _ = feats("not now! great app", "en")
+def test_negation_scope_is_closed_by_punctuation_and_ends_after_three_tokens(
+    featurizer: Featurizer,
+) -> None:
+    counts, _ = feats(featurizer, "not now! great app", "en")
+    assert "great" in counts
+    counts, _ = feats(featurizer, "not at all the great app", "en")
+    assert "!at" in counts
+    assert "!the" in counts
     assert "great" in counts
 
 
-def test_phrases_that_say_not_themselves_still_fire() -> None:
-    _, cues = feats("je ne comprends pas comment faire", "fr")
+def test_negation_does_not_cross_messages_of_a_batch(featurizer: Featurizer) -> None:
+    batch = featurizer.batch(["it is not", "great app"], ["en", "en"])
+    counts, _ = describe(featurizer, batch, 1)
+    assert "great" in counts
+
+
+def test_phrases_that_say_not_themselves_still_fire(featurizer: Featurizer) -> None:
+    _, cues = feats(featurizer, "je ne comprends pas comment faire", "fr")
     assert "misunderstanding:je ne comprends pas" in cues
-    _, cues = feats("I don't understand this fee", "en")
+    _, cues = feats(featurizer, "I don't understand this fee", "en")
     assert "misunderstanding:i don't understand" in cues
 
 
-def test_intensifiers_raise_and_diminishers_lower_valence() -> None:
-    base = feats("good", "en")[0]["lex:pos"]
-    assert feats("really good", "en")[0]["lex:pos"] > base
-    assert feats("slightly good", "en")[0]["lex:pos"] < base
-    assert feats("très bon", "fr")[0]["lex:pos"] > feats("bon", "fr")[0]["lex:pos"]
+def test_intensifiers_raise_and_diminishers_lower_valence(featurizer: Featurizer) -> None:
+    base = feats(featurizer, "good", "en")[0]["lex:pos"]
+    assert feats(featurizer, "really good", "en")[0]["lex:pos"] > base
+    assert feats(featurizer, "slightly good", "en")[0]["lex:pos"] < base
+    assert feats(featurizer, "sooooo good", "en")[0]["lex:pos"] > base
+    assert (
+        feats(featurizer, "très bon", "fr")[0]["lex:pos"]
+        > feats(featurizer, "bon", "fr")[0]["lex:pos"]
+    )
 
 
-def test_contrast_weighs_the_second_clause() -> None:
-    counts, _ = feats("the design is great but the app is terrible", "en")
+def test_elongated_opinion_words_are_found_and_marked(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "c'est nuuuul", "fr")
+    assert "nul" in counts
+    assert counts["<elong>"] > 0
+    assert counts["lex:neg"] > feats(featurizer, "c'est nul", "fr")[0]["lex:neg"]
+
+
+def test_inflected_french_forms_take_their_lemma_valence(featurizer: Featurizer) -> None:
+    expected = feats(featurizer, "catastrophique", "fr")[0]["lex:neg"]
+    assert feats(featurizer, "catastrophiques", "fr")[0]["lex:neg"] == pytest.approx(expected)
+    lex = LanguageLexicon(language="fr", valence={"heureux": 0.6, "décevant": -0.5})
+    assert inflected_valence("heureuses", lex) == 0.6
+    assert inflected_valence("décevantes", lex) == -0.5
+    assert inflected_valence("inconnues", lex) is None
+
+
+def test_contrast_weighs_the_second_clause(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "the design is great but the app is terrible", "en")
     assert counts["lex:neg"] > counts["lex:pos"]
-    counts, _ = feats("C'est nul. Mais le support est génial", "fr")
+    counts, _ = feats(featurizer, "C'est nul. Mais le support est génial", "fr")
     assert counts["lex:pos"] > counts["lex:neg"]
 
 
-def test_cues_of_each_signal_in_both_languages() -> None:
+def test_words_share_a_stem_feature(featurizer: Featurizer) -> None:
+    one, _ = feats(featurizer, "remboursement", "fr")
+    other, _ = feats(featurizer, "rembourser", "fr")
+    assert "~rembo" in one
+    assert "~rembo" in other
+
+
+def test_cues_of_each_signal_in_both_languages(featurizer: Featurizer) -> None:
     expectations = {
         ("je vais résilier mon abonnement, plus jamais", "fr"): "drifting_away",
         ("I will cancel my subscription and switching to another bank", "en"): "drifting_away",
@@ -81,10 +129,12 @@ def test_cues_of_each_signal_in_both_languages() -> None:
         ("merci, bravo à l'équipe", "fr"): "praise",
     }
     for (text, language), signal in expectations.items():
-        _, cues = feats(text, language)
+        _, cues = feats(featurizer, text, language)
         assert any(c.startswith(signal + ":") for c in cues), (text, cues)
 
 
-def test_prefix_cues_match_word_families() -> None:
-    _, cues = feats("the layout is confusing", "en")
+def test_prefix_cues_match_word_families(featurizer: Featurizer) -> None:
+    _, cues = feats(featurizer, "the layout is confusing", "en")
     assert "misunderstanding:confusing" in cues
+    _, cues = feats(featurizer, "they never answered my mail", "en")
+    assert "discontent:never answered" in cues

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from palabre.text.lexicon import SIGNALS
-from palabre.text.model import EVIDENCE_THRESHOLD, MessageSignals, default_analyzer, language_of
+from palabre.text.model import (
+    EVIDENCE_THRESHOLD,
+    MessageSignals,
+    SignalBatch,
+    default_analyzer,
+    language_of,
+)
 
 
 def one(text: str, language: str | None = None) -> MessageSignals:
@@ -53,7 +59,7 @@ def test_intent_to_leave_is_drifting_away_with_its_evidence() -> None:
     en = one("I'm going to cancel my subscription and switching to another provider.")
     for result in (fr, en):
         assert result.signals["drifting_away"] > 0.5
-    assert "résilier" in fr.evidence["drifting_away"]
+    assert any("résilier" in s for s in fr.evidence["drifting_away"])
     assert any("switching to" in s for s in en.evidence["drifting_away"])
     assert one("Merci pour la livraison rapide").signals["drifting_away"] < 0.2
 
@@ -105,3 +111,47 @@ def test_evidence_only_for_signals_that_are_raised() -> None:
 
 def test_given_language_is_kept() -> None:
     assert one("merci", "en").language == "en"
+
+
+TRICKY = [
+    "",
+    "   ",
+    "it is not",
+    "great app, thanks!",
+    "C'est lent. Mais le support est top.",
+    "je ne comprends pas",
+    "https://example.org @bob 😡😡",
+    "Sooooo good!!! Really.",
+    "...",
+    "I'm going to cancel my subscription. Never again",
+]
+
+
+def test_a_message_gets_the_same_analysis_alone_or_in_a_batch() -> None:
+    analyzer = default_analyzer()
+    together = analyzer.analyze(TRICKY)
+    for i, text in enumerate(TRICKY):
+        alone = analyzer.analyze([text])[0]
+        assert together[i].language == alone.language, text
+        assert together[i].sentiment_label == alone.sentiment_label, text
+        assert together[i].sentiment_score == pytest.approx(alone.sentiment_score, abs=1e-5)
+        for signal in SIGNALS:
+            assert together[i].signals[signal] == pytest.approx(alone.signals[signal], abs=1e-5)
+        assert together[i].evidence == alone.evidence, text
+
+
+def test_batches_concatenate_in_order() -> None:
+    analyzer = default_analyzer()
+    first = analyzer.analyze(TRICKY[:4])
+    second = analyzer.analyze(TRICKY[4:])
+    joined = SignalBatch.concat([first, second])
+    assert len(joined) == len(TRICKY)
+    whole = analyzer.analyze(TRICKY)
+    assert [m.evidence for m in joined] == [m.evidence for m in whole]
+    rows = list(joined.json_rows([str(i) for i in range(len(TRICKY))]))
+    assert [r["id"] for r in rows] == [str(i) for i in range(len(TRICKY))]
+    assert rows[9]["signals"]["drifting_away"] == round(whole[9].signals["drifting_away"], 4)
+
+
+def test_empty_batch() -> None:
+    assert len(default_analyzer().analyze([])) == 0

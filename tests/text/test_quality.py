@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from palabre.text import evaluate
+from palabre.text import data, evaluate
 from palabre.text.model import SignalAnalyzer, default_analyzer
 from tests.datasets import dataset_path
 
@@ -38,20 +38,20 @@ def figure(figures: list[evaluate.Figure], metric: str) -> float:
 
 def test_tweeteval_sentiment_beats_vader(analyzer: SignalAnalyzer) -> None:
     dataset_path("tweeteval", "sentiment", "test_text.txt")
-    rows = evaluate.data.tweeteval_sentiment("test")
+    rows = data.tweeteval_sentiment("test")
     figures = evaluate.sentiment_figures(analyzer, "tweeteval", rows)
     assert figure(figures, "macro_recall") >= TWEETEVAL_RECALL_FLOOR
 
 
 def test_french_tweets_sentiment(analyzer: SignalAnalyzer) -> None:
     dataset_path("xlmt-sentiment-fr-en", "french", "test_text.txt")
-    figures = evaluate.sentiment_figures(analyzer, "xlmt fr", evaluate.data.xlmt("fr", "test"))
+    figures = evaluate.sentiment_figures(analyzer, "xlmt fr", data.xlmt("fr", "test"))
     assert figure(figures, "macro_f1") >= XLMT_FR_F1_FLOOR
 
 
 def test_allocine_polarity(analyzer: SignalAnalyzer) -> None:
     dataset_path("allocine-tvseries-fr", "test.tsv")
-    assert evaluate.polarity_accuracy(analyzer, evaluate.data.allocine("test")) >= ALLOCINE_FLOOR
+    assert evaluate.polarity_accuracy(analyzer, data.allocine("test")) >= ALLOCINE_FLOOR
 
 
 def test_goemotions_per_class_f1_and_calibration(analyzer: SignalAnalyzer) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from palabre.text.tokenize import split_sentences, split_tokens, tokenize
+from palabre.text.tokenize import (
+    SEPARATOR,
+    batch_chunks,
+    chunk_tokens,
+    split_sentences,
+    split_tokens,
+    tokenize,
+)
 
 
 def test_lowercases_and_keeps_accents() -> None:
@@ -60,3 +67,16 @@ def test_sentences_end_at_dots_exclamations_and_questions() -> None:
 
 def test_split_sentences_on_raw_text() -> None:
     assert split_sentences("One. Two!\nThree") == ["One.", "Two!", "Three"]
+
+
+def test_whitespace_chunks_give_the_tokens_of_the_whole_text() -> None:
+    texts = ["J'ai l’appli, qu'il m'a donnée !", "Super... mais :) 😡😡 ok?!", ""]
+    chunks = batch_chunks(texts)
+    assert chunks.count(SEPARATOR) == 2
+    tokens = [t for c in chunks if c != SEPARATOR for t in chunk_tokens(c)]
+    assert tokens == [t for text in texts for t in tokenize(text)]
+
+
+def test_a_separator_inside_a_text_cannot_split_it() -> None:
+    chunks = batch_chunks([f"a{SEPARATOR}b", "c"])
+    assert chunks.count(SEPARATOR) == 1

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.accounts.models import ROLES
 from palabre.connectors.importer import import_path
+from palabre.fabric import browse
 from tests.people.data import channel_id, import_company, thread_of
 from tests.web.querycount import statements
 
@@ -277,6 +278,23 @@ def test_the_search_page_paginates_and_explains_empty_and_bad_input(
     second = admin.get("/conversations/search", params={"q": "needle", "page": "2"}).text
     assert "needle 4" in second
     assert 'rel="prev"' in second
+
+
+def test_a_search_with_more_hits_than_it_counts_says_so(
+    company_only: None,
+    client_as: Callable[[str], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = client_as("admin")
+    exact = admin.get("/api/v1/messages/search", params={"q": "e"}).json()
+    assert exact["total_exact"] is True
+    assert exact["total"] > 2
+    # Counting stops at the limit (1,000 by default): the page and the API say "more".
+    monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 2)
+    capped = admin.get("/api/v1/messages/search", params={"q": "e"}).json()
+    assert (capped["total"], capped["total_exact"]) == (2, False)
+    assert len(capped["items"]) == exact["total"]  # the page itself is whole
+    assert "2+ messages found" in admin.get("/conversations/search", params={"q": "e"}).text
 
 
 def test_list_pages_run_a_fixed_number_of_queries(

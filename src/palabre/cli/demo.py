@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.cli.analyze import run_with_progress
 from palabre.cli.context import AppState, console, err_console, state
 from palabre.db import migrate
 from palabre.db.engine import session_factory, transaction
@@ -114,6 +115,7 @@ def demo(
         if not (truth_dir / "truth.json").exists():
             generate_company(chosen.name, seed).write_ground_truth(truth_dir, messages=False)
         _segments(sessions, only_missing=True)
+    run_with_progress(sessions)
     company = generate_company(chosen.name, seed)
     support = company.world.teams[("Service client", "Genève")]
     links = {

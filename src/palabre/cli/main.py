@@ -59,6 +59,7 @@ def _register() -> None:
     # Sub-commands live in their own modules; registering them here keeps
     # the import graph one-way (cli -> services).
     from palabre.cli import (
+        analyze,
         crowd,
         db,
         demo,
@@ -79,6 +80,7 @@ def _register() -> None:
     app.add_typer(signals.app, name="signals")
     app.add_typer(users.app, name="users")
     app.command("status")(status.status)
+    app.command("analyze")(analyze.analyze)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
 

@@ -79,7 +79,9 @@ def import_all_models() -> None:
     """Import every models module so that ``Base.metadata`` knows every table."""
     from palabre.accounts import models as _accounts  # noqa: F401
     from palabre.connectors import models as _connectors  # noqa: F401
+    from palabre.customers import models as _customers  # noqa: F401
     from palabre.fabric import models as _fabric  # noqa: F401
     from palabre.identity import models as _identity  # noqa: F401
     from palabre.people import models as _people  # noqa: F401
+    from palabre.pipeline import models as _pipeline  # noqa: F401
     from palabre.privacy import models as _privacy  # noqa: F401

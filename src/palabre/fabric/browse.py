@@ -550,6 +550,14 @@ def _reaction_counts(
     return counts
 
 
+@dataclass(frozen=True)
+class _TextCriterion:
+    """A text criterion: its exact test, and its phrase for SQLite's index (or None)."""
+
+    condition: sa.ColumnElement[bool]
+    phrase: str | None
+
+
 def _hits(
     session: Session,
     role: str,
@@ -558,16 +566,16 @@ def _hits(
     per_page: int,
     *,
     count_limit: int | None = None,
-    text_index: str | None = None,
+    text: _TextCriterion | None = None,
 ) -> Page[MessageView]:
-    """One page of the messages ``role`` may read that meet every condition of ``where``.
+    """One page of the messages ``role`` may read that meet every condition of ``where``
+    (and ``text``).
 
     ``count_limit``: count up to this many (the page is then marked inexact). A million
     messages that match cost as much to count as to read, on every page of a search.
-    ``text_index``: a phrase for SQLite's search index (:func:`_text_phrase`), which
-    finds a superset of the messages ``where`` keeps: used to count, and to list when
-    they are few (when they are many, walking the messages newest first finds a page
-    sooner than sorting them all).
+    With a phrase for SQLite's search index, the index's hits are counted (up to the
+    limit); when they are few they are listed and tested one by one, when they are many
+    walking the messages newest first finds a page sooner than sorting them all.
     """
     page, per_page = page_bounds(page, per_page)
     base = (
@@ -578,17 +586,33 @@ def _hits(
         .outerjoin(Person, Person.id == Identity.person_id)
         .where(channel_rule(role), *where)
     )
-    counted = base.with_only_columns(Message.id)
+    # Counted without the thread (every message has one); both databases drop the outer
+    # joins when no condition reads them.
+    counted = (
+        sa.select(Message.id)
+        .join(Channel, Channel.id == Message.channel_id)
+        .outerjoin(Identity, Identity.id == Message.author_identity_id)
+        .outerjoin(Person, Person.id == Identity.person_id)
+        .where(channel_rule(role), *where)
+    )
     listed = base
-    if text_index is not None:
-        # A join, not IN (...): SQLite then walks the index's hits and stops at the limit.
-        fts = sa.table("message_fts", sa.column("rowid"))
-        match = sa.text("message_fts MATCH :phrase").bindparams(phrase=text_index)
-        counted = counted.join(fts, fts.c.rowid == Message.id).where(match)
-        hits = sa.select(fts.c.rowid).where(match).limit(SEARCH_COUNT_LIMIT + 1)
-        few = session.scalar(sa.select(sa.func.count()).select_from(hits.subquery()))
-        if int(few or 0) <= SEARCH_COUNT_LIMIT:
-            listed = base.join(fts, fts.c.rowid == Message.id).where(match)
+    if text is not None:
+        listed = base.where(text.condition)
+        if text.phrase is None:
+            counted = counted.where(text.condition)
+        else:
+            # Joins, not IN (...): SQLite then walks the index's hits and stops at the limit.
+            fts = sa.table("message_fts", sa.column("rowid"))
+            match = sa.text("message_fts MATCH :phrase").bindparams(phrase=text.phrase)
+            limit = count_limit or SEARCH_COUNT_LIMIT
+            hits = sa.select(fts.c.rowid).where(match).limit(limit + 1)
+            few = int(session.scalar(sa.select(sa.func.count()).select_from(hits.subquery())) or 0)
+            counted = counted.join(fts, fts.c.rowid == Message.id).where(match)
+            if few <= limit:
+                counted = counted.where(text.condition)
+                listed = listed.join(fts, fts.c.rowid == Message.id).where(match)
+            # Many: the count of the readable hits of the index stops at the limit without
+            # reading each text again (the index folds case as the exact test does).
     if count_limit is not None:
         counted = counted.limit(count_limit + 1)
     total = int(session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0)
@@ -634,15 +658,13 @@ def search_messages(
     The total stops at :data:`SEARCH_COUNT_LIMIT` (``exact`` False past it).
     """
     where: list[sa.ColumnElement[bool]] = []
-    text_index = None
+    text = None
     if query.text:
-        text_index = _text_phrase(session, query.text)
-        where.append(
-            sa.or_(
-                contains_text(session, Message.text, query.text),
-                contains_text(session, Message.title, query.text),
-            )
+        condition = sa.or_(
+            contains_text(session, Message.text, query.text),
+            contains_text(session, Message.title, query.text),
         )
+        text = _TextCriterion(condition, _text_phrase(session, query.text))
     if query.author:
         where.append(
             sa.or_(
@@ -664,7 +686,7 @@ def search_messages(
         page,
         per_page,
         count_limit=SEARCH_COUNT_LIMIT,
-        text_index=text_index,
+        text=text,
     )
 
 

@@ -46,6 +46,9 @@ Strategy = Literal["adaptive", "uniform"]
 EXPLORATION = 0.1
 #: Ceiling on the memory one block of posterior draws may take (float64 values).
 _DRAW_BLOCK_VALUES = 2_000_000
+#: Sigmoids spent on the intervals at most (draws x ideas²), and the fewest draws used.
+_DRAW_BUDGET = 50_000_000
+_MIN_DRAWS = 200
 
 
 class PairwiseVote(NamedTuple):
@@ -86,16 +89,17 @@ class PairwiseModel:
 
     Parameters: ``prior_scale`` (standard deviation of the ideas' latent quality, logit
     units), ``confidence`` (of the intervals), ``n_draws`` (posterior draws for the
-    intervals; 0 skips them and leaves them NaN, for a server that refits after every
-    vote and only needs the ranking and pair selection), ``random_state`` (seeds the
-    draws), ``max_iter`` and ``tol`` (Newton's method).
+    intervals, at most; fewer past ~150 ideas, never under 200; 0 skips them and leaves
+    them NaN, for a server that refits after every vote and only needs the ranking and
+    pair selection), ``random_state`` (seeds the draws), ``max_iter`` and ``tol``
+    (Newton's method).
 
     Learned attributes (all end in ``_``): ``ideas_``; ``win_matrix_`` (``[i, j]`` =
     times i beat j); ``wins_``, ``losses_``, ``ties_``, ``appearances_``;
     ``n_votes_`` (decisive votes), ``n_ties_``, ``n_participants_``; ``quality_``
     (MAP latent quality), ``covariance_`` (Laplace), ``quality_std_``; ``score_``,
     ``score_low_``, ``score_high_``; ``last_pairs_`` (participant -> the pair they
-    answered last); ``n_iter_``.
+    answered last); ``n_iter_``; ``n_draws_used_``.
     """
 
     prior_scale: float = 1.0
@@ -217,14 +221,19 @@ class PairwiseModel:
     def _intervals(self) -> tuple[FloatArray, FloatArray]:
         n = len(self.ideas_)
         if self.n_draws == 0:
+            self.n_draws_used_ = 0
             return np.full(n, np.nan), np.full(n, np.nan)
         rng = np.random.default_rng(self.random_state)
+        # Each draw costs n² sigmoids: large surveys get fewer draws (never under
+        # _MIN_DRAWS) so that a results page stays quick.
+        n_draws = min(self.n_draws, max(_MIN_DRAWS, _DRAW_BUDGET // (n * n)))
+        self.n_draws_used_ = n_draws
         # The covariance is positive definite (the prior adds 1/s² to every eigenvalue).
         root = np.linalg.cholesky(self.covariance_)
         per_block = max(1, _DRAW_BLOCK_VALUES // (n * n))
-        scores = np.empty((self.n_draws, n))
-        for start in range(0, self.n_draws, per_block):
-            stop = min(self.n_draws, start + per_block)
+        scores = np.empty((n_draws, n))
+        for start in range(0, n_draws, per_block):
+            stop = min(n_draws, start + per_block)
             draws = self.quality_ + rng.standard_normal((stop - start, n)) @ root.T
             scores[start:stop] = beat_chance(draws)
         tail = (1.0 - self.confidence) / 2.0
@@ -343,6 +352,8 @@ class PairState:
         """The state once ``pair`` was shown to ``participant`` (answered or not)."""
         appearances = self.appearances.copy()
         for idea in pair:
+            if idea not in self.ideas:
+                raise ValueError(f"idea {idea!r} shown to {participant!r} is not in the survey")
             appearances[self.ideas.index(idea)] += 1
         last = dict(self.last_pairs)
         last[participant] = pair
@@ -358,7 +369,7 @@ def next_pair(
     """The next pair of ideas to show ``participant``, left then right.
 
     ``adaptive`` (the default): the first idea is drawn with weight ``1 / (appearances
-    + 1)``, so ideas shown rarely — new ones above all — come up more often until they
+    + 1)²``, so ideas shown rarely — new ones above all — come up more often until they
     catch up; the second is drawn by how much the answer would teach, ``p (1 - p)``
     (largest for a close contest) times ``v_i + v_j`` (largest when the estimates are
     uncertain), with ``p`` the chance of the first idea winning averaged over the
@@ -382,7 +393,7 @@ def next_pair(
     if strategy == "uniform":
         first_weights = np.ones(n)
     else:
-        first_weights = 1.0 / (state.appearances.astype(np.float64) + 1.0) ** 3
+        first_weights = 1.0 / (state.appearances.astype(np.float64) + 1.0) ** 2
     first = int(rng.choice(n, p=first_weights / first_weights.sum()))
 
     uniform = np.ones(n)

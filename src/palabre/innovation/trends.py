@@ -373,35 +373,32 @@ class TrendDetector:
             self._vol_base -= old.volume
 
     def _phrase_ok(self, candidates: IntArray) -> NDArray[np.bool_]:
-        """Which candidates are words, or n-grams whose words go together (NPMI)."""
+        """Which candidates are words, or n-grams whose words go together.
+
+        NPMI of the n-gram's content words over everything seen, or over the recent
+        window: an emerging phrase of common words (``emballages consignés``) is a
+        collocation now even when its words were common apart before.
+        """
         parts = self._parts[candidates]
         gram = parts[:, 0] >= 0
         if not gram.any():
             return np.ones(len(candidates), dtype=bool)
-        total = np.full(len(candidates), max(self._docs, 1.0))
-        count = self._df[candidates]
-        k = (parts >= 0).sum(axis=1)
-        # Document probabilities; a part is never rarer than the n-gram holding it.
-        log_g = np.log(np.maximum(count, 1.0) / total)
-        part_df = np.where(parts >= 0, self._df[np.maximum(parts, 0)], 1.0)
-        log_parts = np.where(
-            parts >= 0, np.log(np.maximum(part_df, count[:, None]) / total[:, None]), 0.0
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = (log_g - log_parts.sum(axis=1)) / ((k - 1) * -log_g)
-        value = np.where(count >= total, 0.0, value)
-        return ~gram | (value >= self.min_npmi)
+        ever = _npmi(self._df, self._docs, candidates, parts)
+        now = _npmi(self._recent, self._vol_recent, candidates, parts)
+        return ~gram | (np.maximum(ever, now) >= self.min_npmi)
 
     def _score(self, today: _Day) -> None:
         n = len(self._keys)
         recent, base, active = self._recent[:n], self._base[:n], self._active[:n]
         at_risk = np.nonzero(recent >= 1)[0]
-        at_risk = at_risk[self._phrase_ok(at_risk)]
+        # Every term mentioned lately counts as a hypothesis, phrase or not: the phrase
+        # test looks at the same recent counts, so it must not shrink the BH family.
         tested_week = len(at_risk)
         today_counts = np.zeros(n)
         today_counts[today.terms] = today.counts
         tested_day = int(np.count_nonzero(today_counts[at_risk]))
         cand = at_risk[(recent[at_risk] >= self.min_support) & (active[at_risk] >= 1)]
+        cand = cand[self._phrase_ok(cand)]
         run = self._run
         if len(cand) == 0:
             run[:] = 0
@@ -508,8 +505,15 @@ class TrendDetector:
         window: list[tuple[dt.date, TrendRow, IntArray]],
         carriers: dict[int, list[int]],
     ) -> None:
+        # A topic quiet for longer than the recent window is over: a new burst of its
+        # terms is a new trend (so that last summer's topic does not swallow this one).
+        horizon = date - dt.timedelta(days=self.recent_days)
         known = sorted(
-            {id(s): s for t in members if (s := self._term_trend.get(t))}.values(),
+            {
+                id(s): s
+                for t in members
+                if (s := self._term_trend.get(t)) is not None and s.last_flagged >= horizon
+            }.values(),
             key=lambda s: s.id,
         )
         if known:
@@ -534,7 +538,8 @@ class TrendDetector:
             trend.level, trend.first_strong = "strong", date
         if len(trend.examples) < self.examples:
             have = {e.id for e in trend.examples}
-            positions = sorted({i for t in members for i in carriers[t]})
+            # The newest messages first: they belong to the burst, older ones may not.
+            positions = sorted({i for t in members for i in carriers[t]}, reverse=True)
             for i in positions:
                 day, row, _ = window[i]
                 if row.id not in have and len(trend.examples) < self.examples:
@@ -542,6 +547,7 @@ class TrendDetector:
                         Example(row.id, day, _excerpt(row.text, self._label_words(trend)))
                     )
                     have.add(row.id)
+            trend.examples.sort(key=lambda e: (e.day, e.id))
 
     def _absorb(self, into: _TrendState, other: _TrendState) -> None:
         for t, count in other.terms.items():
@@ -606,6 +612,21 @@ class TrendDetector:
             peak_score=trend.peak_score,
             examples=tuple(trend.examples),
         )
+
+
+def _npmi(df: FloatArray, documents: float, terms: IntArray, parts: IntArray) -> FloatArray:
+    """NPMI of each n-gram's content words (see :func:`palabre.innovation.terms.npmi`)."""
+    total = max(documents, 1.0)
+    count = np.maximum(df[terms], 1.0)
+    k = (parts >= 0).sum(axis=1)
+    log_g = np.log(count / total)
+    # A part is never rarer than the n-gram that holds it.
+    part_df = np.maximum(df[np.maximum(parts, 0)], count[:, None])
+    log_parts = np.where(parts >= 0, np.log(part_df / total), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (log_g - log_parts.sum(axis=1)) / ((k - 1) * -log_g)
+    out: FloatArray = np.where((count >= total) | (k < 2), 0.0, value)
+    return out
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -15,6 +15,7 @@ import numpy as np
 from palabre.text import data
 from palabre.text.calibration import expected_calibration_error
 from palabre.text.data import Example
+from palabre.text.lexicon import SIGNALS
 from palabre.text.model import SENTIMENT_LABELS, SignalAnalyzer
 
 #: The GoEmotions classes the issue compares with the paper's BERT.
@@ -65,7 +66,7 @@ def sentiment_figures(
     """Three-class sentiment: macro recall, macro F1 and accuracy."""
     results = analyzer.analyze([r.text for r in rows], [r.language for r in rows])
     truth = [SENTIMENT_LABELS.index(next(iter(r.labels))) for r in rows]
-    pred = [SENTIMENT_LABELS.index(m.sentiment_label) for m in results]
+    pred = results.labels.tolist()
     recall, f1 = _macro(truth, pred, 3)
     acc = float(np.mean(np.asarray(truth) == np.asarray(pred)))
     return [
@@ -78,16 +79,13 @@ def sentiment_figures(
 def polarity_accuracy(analyzer: SignalAnalyzer, rows: list[Example]) -> float:
     """Two-class accuracy: positive when the sentiment score is above zero."""
     results = analyzer.analyze([r.text for r in rows], [r.language for r in rows])
-    hits = [
-        (m.sentiment_score > 0) == ("positive" in r.labels)
-        for m, r in zip(results, rows, strict=True)
-    ]
-    return float(np.mean(hits))
+    positive = np.array(["positive" in r.labels for r in rows])
+    return float(np.mean((results.scores > 0) == positive))
 
 
 def _signal_probs(analyzer: SignalAnalyzer, rows: list[Example]) -> dict[str, np.ndarray]:
     results = analyzer.analyze([r.text for r in rows], [r.language for r in rows])
-    return {s: np.array([m.signals[s] for m in results]) for s in results[0].signals}
+    return {s: results.probs[:, k].astype(np.float64) for k, s in enumerate(SIGNALS)}
 
 
 def _aux_probs(analyzer: SignalAnalyzer, rows: list[Example], head: str) -> np.ndarray:

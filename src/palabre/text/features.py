@@ -120,7 +120,7 @@ class Featurizer:
         ids = t.ids(texts) if n else np.zeros(0, dtype=np.int64)
         is_sep = ids == 0
         msg_of = np.cumsum(is_sep)
-        given = languages if languages is not None else [None] * n
+        given: list[str | None] = list(languages) if languages is not None else [None] * n
         langs = self._languages(texts, ids, msg_of, given)
         lang_row = np.array([LANG_INDEX.get(x, 1) for x in langs], dtype=np.int64)
         lang = lang_row[msg_of]
@@ -334,3 +334,31 @@ class Featurizer:
                 s = SIGNALS.index(cue.signal)
                 dense[sent, _CUE0 + s] += value
                 hits.append((msg, s, p, n, value))
+
+
+def describe(featurizer: Featurizer, b: Batch, index: int) -> tuple[dict[str, float], list[str]]:
+    """Message ``index`` of ``b`` by feature name (counts times contrast factors,
+    before the length scaling) and its cue hits as ``"signal:span"``: the readable
+    view of what the model reads, for tests and for explaining a score."""
+    names = featurizer.table.space.names
+    counts: dict[str, float] = {}
+    mine = np.flatnonzero(b.tok_msg == index)
+    factors = b.sent_factor[b.tok_sent[mine]].tolist()
+    for j in range(3):
+        for row, value, factor in zip(
+            b.rows[mine, j].tolist(), b.vals[mine, j].tolist(), factors, strict=True
+        ):
+            if row:
+                counts[names[row]] = counts.get(names[row], 0.0) + value * factor
+    for s in np.flatnonzero(b.sent_msg == index).tolist():
+        for d, name in enumerate(DENSE):
+            if b.dense[s, d]:
+                value = float(b.dense[s, d] * b.sent_factor[s])
+                counts[name] = counts.get(name, 0.0) + value
+    base = featurizer.table.base
+    cues = [
+        f"{SIGNALS[s]}:{' '.join(base[i] for i in b.ids[p : p + n].tolist())}"
+        for m, s, p, n, _ in b.hits
+        if m == index
+    ]
+    return counts, cues

@@ -153,10 +153,11 @@ class SignalAnalyzer:
             weights = arrays["weights"].astype(np.float32)
             self.heads: list[str] = str(arrays["heads"]).split("\n")
             self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
+            # Isotonic maps by head, and by "head@language" where a language has its own.
             self.calibration: dict[str, tuple[np.ndarray, np.ndarray]] = {
-                h: (arrays[f"calx_{h}"], arrays[f"caly_{h}"])
-                for h in self.heads
-                if f"calx_{h}" in arrays
+                k[5:]: (arrays[k], arrays["caly_" + k[5:]])
+                for k in arrays
+                if k.startswith("calx_")
             }
             self.identifier = LanguageIdentifier.from_arrays(arrays)
         except KeyError as exc:
@@ -182,8 +183,14 @@ class SignalAnalyzer:
         )
         self.featurizer = Featurizer(self.table, self.identifier)
         # Per signal, the words and word pairs strong enough to be shown as evidence.
+        # Function words (``ne``, ``plus``, ``the``) carry weight but explain nothing.
+        function_words = {w for lex in self.table.lexicons for w in lex.stopwords | lex.negators}
         shown = np.array(
-            [n[0] not in "<!~" and ":" not in n for n in self.space.names], dtype=bool
+            [
+                n[0] not in "<!~" and ":" not in n and n not in function_words
+                for n in self.space.names
+            ],
+            dtype=bool,
         )
         self._strong = (self.weights[:, self.signal_cols] > _EVIDENCE_WEIGHT) & shown[:, None]
         self._strong_any = self._strong.any(axis=1)
@@ -257,15 +264,18 @@ class SignalAnalyzer:
         probs /= probs.sum(axis=1, keepdims=True)
         return probs
 
-    def analyze(
-        self, texts: list[str], languages: list[str | None] | None = None
-    ) -> SignalBatch:
+    def analyze(self, texts: list[str], languages: list[str | None] | None = None) -> SignalBatch:
         """Analyse a batch of messages (``languages[i]`` overrides identification)."""
         langs, message, rolled, batch = self.raw_scores(texts, languages)
         sent = self.sentiment(langs, message)
         probs = np.empty((len(texts), len(SIGNALS)), dtype=np.float32)
         for k, s in enumerate(SIGNALS):
             probs[:, k] = self.calibrate(s, rolled[:, self.signal_cols[k]].astype(np.float64))
+            for lang in ("fr", "en"):
+                if f"{s}@{lang}" in self.calibration:
+                    mask = np.array([x == lang for x in langs], dtype=bool)
+                    raw = rolled[mask, self.signal_cols[k]].astype(np.float64)
+                    probs[mask, k] = self.calibrate(f"{s}@{lang}", raw)
         return SignalBatch(
             languages=langs,
             labels=sent.argmax(axis=1).astype(np.int8),
@@ -290,7 +300,7 @@ class SignalAnalyzer:
                 cues.setdefault((m, s), []).append((value, span))
         rows_of: dict[int, list[int]] = {}
         if len(b.kept):
-            any_raised = raised.any(axis=1)
+            any_raised = np.asarray(raised.any(axis=1), dtype=bool)
             r0, r2 = b.rows[:, 0], b.rows[:, 2]
             cand = np.flatnonzero(self._strong_any[r0] | self._strong_any[r2])
             cand = cand[any_raised[b.tok_msg[cand]]]
@@ -300,9 +310,12 @@ class SignalAnalyzer:
                 rows_of.setdefault(m, []).extend((x, y))
         out: dict[int, dict[str, list[str]]] = {}
         for m, s in sorted(wanted):
+            found_cues = sorted(cues.get((m, s), ()), key=lambda c: -c[0])
+            texts = {span for _, span in found_cues}
             spans: list[str] = []
-            for _, span in sorted(cues.get((m, s), ()), key=lambda c: -c[0]):
-                if span not in spans:
+            for _, span in found_cues:
+                # "résilier" inside "je vais résilier": the longer span says it all.
+                if span not in spans and not any(span in o and span != o for o in texts):
                     spans.append(span)
             strong = self._strong_words[s]
             ranked = sorted({strong[r] for r in rows_of.get(m, ()) if r in strong}, reverse=True)
@@ -327,4 +340,3 @@ def language_of(text: str) -> str:
     if not text:
         return OTHER
     return default_analyzer().analyze([text]).languages[0]
-

@@ -270,7 +270,8 @@ class TokenTable:
         total = int(lengths.sum())
         ends = np.cumsum(lengths)
         shift = np.repeat(self.chunk_start[numbers] - (ends - lengths), lengths)
-        return self.chunk_ids[np.arange(total) + shift]
+        out: np.ndarray = self.chunk_ids[np.arange(total) + shift]
+        return out
 
     def _add_chunk(self, chunk: str) -> int:
         get = self.index.get
@@ -356,7 +357,7 @@ class TokenTable:
             flags |= CONTRAST | BREAKER
         valence = lex.valence.get(base)
         if valence is None and self.alpha[i] and len(base) > 3:
-            valence = _inflected_valence(base, lex)
+            valence = inflected_valence(base, lex)
         self.valence[li, i] = valence or 0.0
         self.intensity[li, i] = lex.intensifiers.get(base, 1.0)
         if self.elong[i]:
@@ -394,7 +395,7 @@ def _pattern_of(word: str, patterns: dict[str, int], prefixes: tuple[str, ...]) 
     return -1
 
 
-def _inflected_valence(word: str, lex: LanguageLexicon) -> float | None:
+def inflected_valence(word: str, lex: LanguageLexicon) -> float | None:
     """Valence of an inflected form whose lemma the lexicon knows (``déçues`` -> ``déçu``)."""
     for suffix, replacement in _SUFFIXES.get(lex.language, ()):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

@@ -26,6 +26,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,10 @@ HEADS = (*SENTIMENT_HEADS, *SIGNALS, *AUX_HEADS)
 
 
 def sentiment_of(labels: frozenset[str]) -> str | None:
-    """negative / neutral / positive from emotion labels; None when mixed or ambiguous."""
+    """negative / neutral / positive from emotion labels (or a polarity label itself);
+    None when mixed or ambiguous."""
+    if len(labels) == 1 and next(iter(labels)) in ("negative", "positive"):
+        return next(iter(labels))
     neg = bool(labels & NEGATIVE_EMOTIONS)
     pos = bool(labels & POSITIVE_EMOTIONS)
     if neg and not pos:
@@ -121,6 +125,15 @@ def build_valence_lexicons(root: Path, out_dir: Path) -> dict[str, int]:
         values = [float(np.mean(en[w])) for w in description.lower().split() if w in en]
         if len(emoji) == 1 and values and abs(float(np.mean(values))) >= 0.1:
             emoji_valence[emoji] = float(np.mean(values))
+    overrides: dict[str, dict[str, float]] = {"en": {}, "fr": {}}
+    own = Path(str(resources.files("palabre.text") / "lexicons" / "valence_overrides.tsv"))
+    for number, line in enumerate(own.read_text(encoding="utf-8").splitlines(), start=1):
+        cells = line.split("\t")
+        if line.startswith("#") or not line or cells[0] == "lang":
+            continue
+        if len(cells) != 3 or cells[0] not in overrides:
+            raise ValueError(f"{own}: line {number}: expected language, word, valence")
+        overrides[cells[0]][cells[1]] = float(cells[2])
     sizes: dict[str, int] = {}
     credits = {
         "en": "VADER 3.3.2 (C.J. Hutto, MIT; values / 4) and AFINN-165 (F. Nielsen, ODbL 1.0;"
@@ -135,11 +148,14 @@ def build_valence_lexicons(root: Path, out_dir: Path) -> dict[str, int]:
             if _WORD.match(w) and abs(float(np.mean(v))) >= 0.05
         }
         rows.update(emoji_valence)
+        rows.update(overrides[language])
+        rows = {w: v for w, v in rows.items() if v != 0.0}
         path = out_dir / f"valence_{language}.tsv"
         with path.open("w", encoding="utf-8") as fh:
             fh.write(
                 f"# Opinion-word valence, {language}, derived by python -m palabre.text.train.\n"
-                f"# Source: {credits[language]}; emojis from VADER's emoji descriptions.\n"
+                f"# Source: {credits[language]}; emojis from VADER's emoji descriptions;\n"
+                "# project-owned overrides from valence_overrides.tsv.\n"
                 "word\tvalence\n"
             )
             for word in sorted(rows):
@@ -179,9 +195,7 @@ def message_matrix(b: Batch, space: FeatureSpace) -> Any:
     return x
 
 
-def featurize(
-    featurizer: Featurizer, examples: list[Example], chunk: int = 5000
-) -> Any:
+def featurize(featurizer: Featurizer, examples: list[Example], chunk: int = 5000) -> Any:
     """Message matrix of ``examples`` (their language given), in chunks."""
     from scipy.sparse import vstack
 
@@ -343,7 +357,7 @@ def fit_sentiment(prep: Prepared, recipe: Recipe) -> np.ndarray:
     class_weight = {k: float(balanced[k]) for k in range(3)}
     model = LogisticRegression(C=recipe.c, max_iter=3000, class_weight=class_weight)
     model.fit(x_fit, y, sample_weight=sample_w)
-    weights = (model.coef_.T * scale[:, None]).astype(np.float32)
+    weights: np.ndarray = (model.coef_.T * scale[:, None]).astype(np.float32)
     weights[prep.names.index(BIAS)] += model.intercept_
     return weights
 
@@ -400,6 +414,13 @@ def calibrate(output: Path, arrays: dict[str, np.ndarray]) -> None:
         cal = IsotonicCalibrator(min_bin=40).fit(rolled[mask, HEADS.index(head)], target)
         arrays[f"calx_{head}"] = cal.x_.astype(np.float32)
         arrays[f"caly_{head}"] = cal.y_.astype(np.float32)
+        if head not in GOEMOTIONS_ONLY:
+            # French text scores lower on the same heads (fewer known words): its own map.
+            fr = np.array([e.language == "fr" for e in calib])
+            fr_target = np.array([bool(e.labels & labels) for e in calib])[fr]
+            cal = IsotonicCalibrator(min_bin=40).fit(rolled[fr, HEADS.index(head)], fr_target)
+            arrays[f"calx_{head}@fr"] = cal.x_.astype(np.float32)
+            arrays[f"caly_{head}@fr"] = cal.y_.astype(np.float32)
 
 
 def train(

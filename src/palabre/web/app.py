@@ -20,9 +20,11 @@ from palabre.web import (
     api,
     api_admin,
     api_conversations,
+    api_customers,
     api_people,
     auth,
     conversations_views,
+    customers_views,
     errors,
     pages,
     people_views,
@@ -85,8 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(people_views.router)
     app.include_router(conversations_views.router)
+    app.include_router(customers_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
+    app.include_router(api_customers.router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
     app.include_router(admin_imports.router)

@@ -1,0 +1,70 @@
+"""``palabre analyze``: bring the analysis results up to date with the messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.cli.context import console, err_console, state
+
+if TYPE_CHECKING:
+    from palabre.pipeline.runner import AnalysisReport
+
+#: how the progress bars name the stages
+STAGE_LABELS = {"score": "scoring messages", "segment_day": "segment watch (days)"}
+
+
+def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) -> AnalysisReport:
+    """Run the analysis with one progress bar per stage (on standard error, when a
+    terminal), then print what it did."""
+    # Imported here: polars, scipy and the text model are not needed by other commands.
+    from palabre.pipeline.runner import run_analysis
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+    )
+    quiet = not err_console.is_terminal
+    with Progress(*columns, console=err_console, disable=quiet) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = run_analysis(sessions, full=full, progress=progress)
+    scored = report.stage("score")
+    days = report.stage("segment_day")
+    how = "every day recomputed" if days.recomputed_all else "changed days recomputed"
+    console.print(
+        f"analysis: {scored.rows_out:,} messages scored in {scored.seconds:.1f} s; "
+        f"{days.rows_out:,} segment-day aggregates written ({how}) in {days.seconds:.1f} s; "
+        f"{report.seconds:.1f} s in all",
+        highlight=False,
+    )
+    return report
+
+
+def analyze(
+    ctx: typer.Context,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Recompute everything, not only what is new or edited."),
+    ] = False,
+) -> None:
+    """Score new and edited messages and update the segment watch (incremental)."""
+    run_with_progress(state(ctx).sessions(), full=full)

@@ -1,0 +1,110 @@
+"""The stages of ``palabre analyze``, in order: score the messages, then aggregate per
+segment and day. Each is pure (Polars tables in, Polars tables out)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from typing import ClassVar, Final
+
+import numpy as np
+import orjson
+import polars as pl
+
+from palabre.customers import watch
+from palabre.pipeline.stage import Stage, Tables
+from palabre.text.model import SENTIMENT_LABELS, default_model_path
+from palabre.text.parallel import analyze_parallel
+
+#: the signal columns of ``message_signal``, in the order the text module gives them
+SIGNALS: Final = watch.SIGNALS
+_LANGUAGE_HINTS: Final = frozenset({"fr", "en"})
+
+
+@cache
+def model_version() -> str:
+    """The shipped weights' identity: a digest of the weights file (new weights: rescore)."""
+    digest = hashlib.sha256(default_model_path().read_bytes()).hexdigest()
+    return f"signals-{digest[:16]}"
+
+
+def language_hint(language: str | None) -> str | None:
+    """The language a source declared, as the scorer takes it: ``fr`` or ``en`` when the
+    source says so (``fr-CH`` included); otherwise None, and the scorer identifies it."""
+    if not language:
+        return None
+    primary = language.replace("_", "-").split("-")[0].strip().lower()
+    return primary if primary in _LANGUAGE_HINTS else None
+
+
+def message_text(title: str | None, text: str) -> str:
+    """What is scored: the title (a forum topic's, an e-mail's subject) then the text."""
+    if not title or not title.strip():
+        return text
+    head = title.strip()
+    return f"{head}{'' if head[-1] in '.!?…' else '.'} {text}"
+
+
+class ScoreStage(Stage):
+    """Language, sentiment and the six signals of each message (``palabre.text``).
+
+    Input ``messages``: ``id``, ``text``, ``title``, ``language`` (as the source declared
+    it, may be null). Output ``message_signal``: ``id``, ``language``,
+    ``sentiment_label``, ``sentiment_score``, one probability column per signal and
+    ``evidence`` (JSON text, ``{}`` when no signal is raised).
+    """
+
+    name: ClassVar[str] = "score"
+    version: ClassVar[str] = "1"
+    inputs: ClassVar[tuple[str, ...]] = ("messages",)
+    outputs: ClassVar[tuple[str, ...]] = ("message_signal",)
+    parallel: ClassVar[bool] = True
+
+    def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
+        """Score every row of ``messages``, in order."""
+        messages = tables["messages"]
+        titles = messages["title"].to_list()
+        texts = [
+            message_text(t, x) for t, x in zip(titles, messages["text"].to_list(), strict=True)
+        ]
+        hints = [language_hint(v) for v in messages["language"].to_list()]
+        batch = analyze_parallel(texts, hints, workers)
+        labels = np.asarray(SENTIMENT_LABELS, dtype=object)[batch.labels.astype(np.int64)]
+        columns: dict[str, pl.Series] = {
+            "id": messages["id"].cast(pl.Int64),
+            "language": pl.Series("language", batch.languages, dtype=pl.String),
+            "sentiment_label": pl.Series("sentiment_label", labels.tolist(), dtype=pl.String),
+            "sentiment_score": pl.Series(
+                "sentiment_score", batch.scores.astype(np.float64), dtype=pl.Float64
+            ),
+        }
+        for k, signal in enumerate(SIGNALS):
+            columns[signal] = pl.Series(signal, batch.probs[:, k].astype(np.float64))
+        evidence = [
+            orjson.dumps(batch.evidence.get(i, {})).decode() for i in range(messages.height)
+        ]
+        columns["evidence"] = pl.Series("evidence", evidence, dtype=pl.String)
+        return {"message_signal": pl.DataFrame(columns)}
+
+
+class SegmentDayStage(Stage):
+    """The segment watch's daily counts (:func:`palabre.customers.watch.daily_counts`).
+
+    Input ``scored``: one row per (scored message, customer segment of its author) with
+    :data:`palabre.customers.watch.SCORED_COLUMNS`. Output ``segment_day``.
+    """
+
+    name: ClassVar[str] = "segment_day"
+    # The thresholds are part of what the stage computes: changing one recomputes.
+    version: ClassVar[str] = (
+        "1-"
+        + hashlib.sha256(
+            ",".join(f"{s}={watch.THRESHOLDS[s]}" for s in SIGNALS).encode()
+        ).hexdigest()[:12]
+    )
+    inputs: ClassVar[tuple[str, ...]] = ("scored",)
+    outputs: ClassVar[tuple[str, ...]] = ("segment_day",)
+
+    def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
+        """Daily counts of the rows of ``scored``."""
+        return {"segment_day": watch.daily_counts(tables["scored"])}
