@@ -11,7 +11,7 @@ import pytest
 from palabre.innovation.burst import benjamini_hochberg, burst_pvalues, expected_counts
 from palabre.innovation.terms import candidate_grams, fold, phrases, tokens
 from palabre.innovation.trend_evaluation import load_demo, score_trends
-from palabre.innovation.trends import TrendDetector, TrendRow
+from palabre.innovation.trends import Trend, TrendDetector, TrendRow
 
 START = dt.date(2025, 1, 6)  # a Monday
 _LETTERS = "bcdfgjklmnprstvz"
@@ -62,7 +62,7 @@ def background(
     return rows
 
 
-def trends_about(detector: TrendDetector, word: str) -> list[object]:
+def trends_about(detector: TrendDetector, word: str) -> list[Trend]:
     return [t for t in detector.trends_ if any(word in term for term in t.terms)]
 
 
@@ -131,7 +131,9 @@ def test_a_count_is_more_surprising_for_a_term_never_seen_than_for_a_common_one(
     counts = np.array([6.0, 6.0])
     p = burst_pvalues(counts, np.array([0.0, 60.0]), np.full(2, 9000.0), np.full(2, 700.0))
     assert p[0] < 1e-4 < 0.05 < p[1]
-    assert burst_pvalues(np.array([0.0]), np.array([0.0]), np.array([10.0]), np.array([1.0]))[0] == 1
+    assert (
+        burst_pvalues(np.array([0.0]), np.array([0.0]), np.array([10.0]), np.array([1.0]))[0] == 1
+    )
 
 
 def test_benjamini_hochberg_keeps_the_step_up_rule() -> None:
@@ -145,7 +147,7 @@ def test_benjamini_hochberg_keeps_the_step_up_rule() -> None:
 
 
 def test_an_injected_burst_is_flagged_on_its_second_day_and_nothing_else_is() -> None:
-    rows = background(injected={day: 6 for day in range(90, 100)})
+    rows = background(injected=dict.fromkeys(range(90, 100), 6))
     detector = TrendDetector().fit(rows)
     assert len(detector.trends_) == 1
     trend = detector.trends_[0]
@@ -153,7 +155,8 @@ def test_an_injected_burst_is_flagged_on_its_second_day_and_nothing_else_is() ->
     assert trend.first_flagged == START + dt.timedelta(days=91)
     assert trend.label == "trottinette électrique"
     assert trend.level == "strong"
-    assert trend.examples and all(e.id.startswith(("m090", "m091")) for e in trend.examples)
+    assert trend.examples
+    assert all(e.id.startswith(("m090", "m091")) for e in trend.examples)
     assert "trottinette" in trend.examples[0].excerpt
 
 
@@ -167,7 +170,7 @@ def test_mondays_three_times_busier_raise_no_alarm() -> None:
 def test_a_single_day_blip_is_not_a_trend_but_the_same_mentions_spread_over_days_are() -> None:
     blip = TrendDetector().fit(background(injected={95: 15}, seed=2))
     assert trends_about(blip, "trottinette") == []
-    spread = TrendDetector().fit(background(injected={d: 3 for d in range(95, 100)}, seed=2))
+    spread = TrendDetector().fit(background(injected=dict.fromkeys(range(95, 100), 3), seed=2))
     found = trends_about(spread, "trottinette")
     assert len(found) == 1
 
@@ -177,13 +180,14 @@ def test_a_slow_rise_is_a_weak_signal_before_it_is_a_strong_one() -> None:
     detector = TrendDetector().fit(background(injected=ramp, seed=3))
     (trend,) = trends_about(detector, "trottinette")
     assert trend.level == "strong"
-    assert trend.first_strong is not None and trend.first_strong > trend.first_flagged
+    assert trend.first_strong is not None
+    assert trend.first_strong > trend.first_flagged
     levels = [f.level for f in detector.flags_ if "trottinette" in f.term]
     assert levels[0] == "weak"
 
 
 def test_results_are_deterministic_and_incremental_updates_equal_one_fit() -> None:
-    rows = background(injected={day: 5 for day in range(80, 95)}, seed=4)
+    rows = background(injected=dict.fromkeys(range(80, 95), 5), seed=4)
     once = TrendDetector().fit(rows)
     again = TrendDetector().fit(list(reversed(rows)))
     cut = START + dt.timedelta(days=85)
@@ -217,11 +221,9 @@ def test_rows_as_mappings_are_checked_field_by_field() -> None:
 
 
 def test_survey_answers_are_left_out_by_default() -> None:
-    rows = background(injected={day: 6 for day in range(90, 100)})
+    rows = background(injected=dict.fromkeys(range(90, 100), 6))
     as_survey = [
-        TrendRow(r.id, r.created_at, r.text, r.language, "survey")
-        if "trottinette" in r.text
-        else r
+        TrendRow(r.id, r.created_at, r.text, r.language, "survey") if "trottinette" in r.text else r
         for r in rows
     ]
     assert trends_about(TrendDetector().fit(as_survey), "trottinette") == []
@@ -240,11 +242,15 @@ def test_on_the_small_demo_planted_trends_and_causes_are_found_with_few_false_al
     # Measured (docs/trends.md): click & collect after 10 days, packaging after 26, cargo
     # (weak, about 20 mentions in two months at this scale) missed; price and app causes
     # found within a week; 2 false alarms in the year. Floors sit below those figures.
-    assert planted["click_collect"].delay is not None and planted["click_collect"].delay <= 14
-    assert planted["packaging"].delay is not None and planted["packaging"].delay <= 35
+    assert planted["click_collect"].delay is not None
+    assert planted["click_collect"].delay <= 14
+    assert planted["packaging"].delay is not None
+    assert planted["packaging"].delay <= 35
     assert result.recall >= 0.6
-    assert planted["price"].delay is not None and planted["price"].delay <= 14
-    assert planted["app"].delay is not None and planted["app"].delay <= 14
+    assert planted["price"].delay is not None
+    assert planted["price"].delay <= 14
+    assert planted["app"].delay is not None
+    assert planted["app"].delay <= 14
     assert len(result.false_alarms) <= 4
     assert result.precision >= 0.6
     assert elapsed < 30

@@ -40,8 +40,9 @@ def test_the_watch_serves_analysts_managers_and_admins_only(
     client_as: Callable[[str], TestClient],
 ) -> None:
     for role in ROLES:
-        page = client_as(role).get("/customers")
-        api = client_as(role).get("/api/v1/customers/watch")
+        client = client_as(role)
+        page = client.get("/customers")
+        api = client.get("/api/v1/customers/watch")
         want = 200 if role in WATCHERS else 403
         assert (page.status_code, api.status_code) == (want, want), role
 
@@ -49,9 +50,9 @@ def test_the_watch_serves_analysts_managers_and_admins_only(
 def test_before_any_analysis_the_page_says_what_to_run(
     client_as: Callable[[str], TestClient],
 ) -> None:
-    page = client_as("analyst").get("/customers")
-    assert "palabre analyze" in page.text
-    assert client_as("analyst").get("/api/v1/customers/watch").json()["as_of"] is None
+    client = client_as("analyst")
+    assert "palabre analyze" in client.get("/customers").text
+    assert client.get("/api/v1/customers/watch").json()["as_of"] is None
 
 
 def test_the_heatmap_shows_every_customer_segment_and_signal_with_links(

@@ -39,7 +39,7 @@ import datetime as dt
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Self
+from typing import Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -58,96 +58,19 @@ from palabre.innovation.terms import (
     surface_forms,
     tokens,
 )
+from palabre.innovation.trend_records import (
+    Example,
+    Level,
+    TermFlag,
+    Trend,
+    TrendRow,
+    as_row,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-Level = Literal["weak", "strong"]
 LANGUAGES = ("fr", "en", "other")
 _EXCERPT = 160
-
-
-@dataclass(frozen=True, slots=True)
-class TrendRow:
-    """One message as the trend detector reads it (``created_at`` naive means UTC)."""
-
-    id: str
-    created_at: dt.datetime
-    text: str
-    language: str | None = None
-    channel_kind: str | None = None
-    author_kind: str | None = None
-
-
-def as_row(row: TrendRow | Mapping[str, object], position: int = 0) -> TrendRow:
-    """A :class:`TrendRow` from a row or a mapping with the same keys (clear errors)."""
-    if isinstance(row, TrendRow):
-        return row
-    where = f"row {position}"
-    for name in ("id", "created_at", "text"):
-        if row.get(name) is None:
-            raise ValueError(f"{where}: field {name!r} is missing")
-    created = row["created_at"]
-    if not isinstance(created, dt.datetime):
-        raise ValueError(f"{where}: field 'created_at' must be a datetime, not {created!r}")
-    text = row["text"]
-    if not isinstance(text, str):
-        raise ValueError(f"{where}: field 'text' must be a string")
-
-    def optional(name: str) -> str | None:
-        value = row.get(name)
-        return None if value is None else str(value)
-
-    return TrendRow(
-        str(row["id"]),
-        created,
-        text,
-        optional("language"),
-        optional("channel_kind"),
-        optional("author_kind"),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """A message that carries a trend: its id, day and a short excerpt around the term."""
-
-    id: str
-    day: dt.date
-    excerpt: str
-
-
-@dataclass(frozen=True, slots=True)
-class TermFlag:
-    """One term flagged on one day, with its evidence at both scales."""
-
-    day: dt.date
-    term: str
-    languages: tuple[str, ...]
-    level: Level
-    count_day: int
-    count_week: int
-    expected_day: float
-    expected_week: float
-    score_day: float  # -log10 p at the daily scale
-    score_week: float  # -log10 p over the recent window
-
-
-@dataclass(frozen=True, slots=True)
-class Trend:
-    """An emerging topic: its terms, when it was flagged, how strong it got, examples."""
-
-    id: int
-    label: str
-    terms: tuple[str, ...]
-    languages: tuple[str, ...]
-    first_flagged: dt.date
-    last_flagged: dt.date
-    level: Level  # the highest level reached
-    first_strong: dt.date | None
-    days_flagged: int
-    peak_count_week: int
-    peak_score: float
-    examples: tuple[Example, ...]
 
 
 @dataclass
