@@ -8,7 +8,7 @@
 For each size it writes (once, cached in benchmarks/out/) a realistic generic CSV
 with benchmarks/generate_messages.py, imports it into a fresh workspace with the
 real command line in a subprocess, and samples the memory of that process tree
-every 50 ms (proportional set size, so that the importer's reader process and the
+every 0.5 s (proportional set size, so that the importer's reader process and the
 importer are not counted twice for the pages they share). A second run of the same
 import measures the idempotent path (every message unchanged). It prints one line
 per run and the machine it ran on.
@@ -116,7 +116,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, dict
                 peak = max(peak, used)
             except psutil.Error:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.5)
         seconds = time.perf_counter() - started
         stderr = process.stderr.read().decode() if process.stderr else ""
         if process.returncode != 0:

@@ -159,9 +159,7 @@ def workspace(backend: str, scale: int) -> Workspace:
                 check=True,
             )
             print(f"restored in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        # A workspace built before a new migration is brought to the current schema.
-        run([str(PALABRE), "db", "upgrade"], env)
-        _analyze(env)
+        _ready(env)
         return Workspace(backend, scale, env, None)
     if folder.exists():
         shutil.rmtree(folder)  # a build that did not finish
@@ -186,17 +184,31 @@ def workspace(backend: str, scale: int) -> Workspace:
         )
     (folder / "build_seconds").write_text(f"{seconds:.1f}\n")
     built.touch()
-    _analyze(env)
+    _ready(env)
     return Workspace(backend, scale, env, seconds)
 
 
-def _analyze(env: dict[str, str]) -> None:
-    # Fresh statistics, as a server that has been running a while would have.
+def _ready(env: dict[str, str]) -> None:
+    # A workspace built before a new migration is brought to the current schema, and
+    # given fresh statistics, as a server that has been running a while would have.
+    run([str(PALABRE), "db", "upgrade"], env)
     url = env.get("PALABRE_DATABASE_URL") or f"sqlite:///{env['PALABRE_DATA_DIR']}/palabre.sqlite3"
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()
+
+
+def drop_database(ws: Workspace) -> None:
+    """Drop the PostgreSQL database the run restored or built (it is kept as a dump)."""
+    admin_url = os.environ.get("PALABRE_BENCH_POSTGRES_URL")
+    if ws.backend != "postgresql" or not admin_url:
+        return
+    name = sa.make_url(ws.database_url).database
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 def bench_account(ws: Workspace) -> str:
@@ -337,6 +349,9 @@ def measure(base: str, cookie: str, endpoint: str, path: str, args: argparse.Nam
     if args.warmup:
         wrk(url, cookie, args.connections, args.threads, args.warmup)
     numbers = wrk(url, cookie, args.connections, args.threads, args.duration)
+    if numbers["requests"] == 0:
+        # wrk counts a time-out only past --timeout: a stalled server would look clean.
+        raise SystemExit(f"{path}: no answer at all in {args.duration} s: the server stalled")
     return Result(
         endpoint=endpoint,
         path=path,
@@ -373,19 +388,22 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, Result]] = []
     for backend in backends:
         ws = workspace(backend, args.scale)
-        password = bench_account(ws)
-        paths = targets(ws)
-        print(f"{backend}: {json.dumps(paths)}", file=sys.stderr, flush=True)
-        with server(ws, args.workers) as base:
-            cookie = sign_in(base, password)
-            for endpoint in endpoints:
-                result = measure(base, cookie, endpoint, paths[endpoint], args)
-                print(
-                    f"{backend} {endpoint}: {result.rate:.0f}/s p95 {result.p95_ms:.0f} ms",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                rows.append((backend, result))
+        try:
+            password = bench_account(ws)
+            paths = targets(ws)
+            print(f"{backend}: {json.dumps(paths)}", file=sys.stderr, flush=True)
+            with server(ws, args.workers) as base:
+                cookie = sign_in(base, password)
+                for endpoint in endpoints:
+                    result = measure(base, cookie, endpoint, paths[endpoint], args)
+                    print(
+                        f"{backend} {endpoint}: {result.rate:.0f}/s p95 {result.p95_ms:.0f} ms",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    rows.append((backend, result))
+        finally:
+            drop_database(ws)
         if ws.build_seconds is not None:
             print(f"{backend}: demo built in {ws.build_seconds:.0f} s", file=sys.stderr)
     names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}

@@ -95,3 +95,19 @@ def test_many_hits_are_counted_up_to_the_limit_and_listed_newest_first(
     assert [m.text for m in capped.items] == [m.text for m in whole.items]
     assert [m.text for m in capped.items][:2] == ["needle 29", "needle 28"]
     assert second.items[0].text == "needle 19"
+
+
+def test_a_reader_who_may_read_few_of_many_hits_gets_them_counted_exactly(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [f"s{n},support,support,zoe,2025-04-01T10:0{n}:00Z,,needle {n}" for n in range(5)]
+    rows.append("c1,cafe,chat,zoe,2025-04-02T10:00:00Z,,needle in the chat")
+    path = tmp_path / "mixed.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    import_path(sessions, "messages", path, actor="test")
+    monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 3)
+    with sessions() as db:
+        hr = search_messages(db, "hr", SearchQuery(text="needle"))  # internal channels only
+        admin = search_messages(db, "admin", SearchQuery(text="needle"))
+    assert ([m.text for m in hr.items], hr.total, hr.exact) == (["needle in the chat"], 1, True)
+    assert (admin.total, admin.exact, len(admin.items)) == (3, False, 6)

@@ -13,17 +13,19 @@ from palabre.text import data, evaluate
 from palabre.text.model import SignalAnalyzer, default_analyzer
 from tests.datasets import dataset_path
 
-# Measured with the shipped weights (docs/signals.md), floors ~0.01-0.02 below.
-TWEETEVAL_RECALL_FLOOR = 0.57  # measured 0.579 (VADER 0.570)
-XLMT_FR_F1_FLOOR = 0.40  # measured 0.416 (goal 0.62 not reached)
-ALLOCINE_FLOOR = 0.71  # measured 0.726 (goal 0.88 not reached)
-GOEMOTIONS_F1_FLOORS = {  # measured 0.414 / 0.315 / 0.219 / 0.339 / 0.332
+# Measured with the shipped weights (docs/signals.md), floors ~0.01-0.02 below (a bit
+# more on the 870-tweet French set, whose figures move by ±0.017 with one standard error).
+TWEETEVAL_RECALL_FLOOR = 0.59  # measured 0.603 (VADER 0.570, SVM 0.629; goal 0.66 missed)
+XLMT_FR_F1_FLOOR = 0.51  # measured 0.535 (goal 0.62 missed)
+ALLOCINE_FLOOR = 0.76  # measured 0.777 (goal 0.88 missed)
+GOEMOTIONS_F1_FLOORS = {  # measured 0.410 / 0.326 / 0.216 / 0.334 / 0.333
     "anger": 0.39,
-    "annoyance": 0.29,
+    "annoyance": 0.31,
     "disappointment": 0.20,
     "disapproval": 0.32,
-    "confusion": 0.31,
+    "confusion": 0.32,
 }
+ECE_CEILING = 0.05  # the goal, met on every calibrated signal
 LANGUAGE_FLOOR = 0.95  # measured 0.967 (English tweets) to 0.997
 
 
@@ -60,7 +62,15 @@ def test_goemotions_per_class_f1_and_calibration(analyzer: SignalAnalyzer) -> No
     for cls, floor in GOEMOTIONS_F1_FLOORS.items():
         assert figure(figures, f"F1 {cls}") >= floor, cls
     for signal in evaluate.CALIBRATED:
-        assert figure(figures, f"ECE {signal}") <= 0.05, signal
+        assert figure(figures, f"ECE {signal}") <= ECE_CEILING, signal
+
+
+def test_discontent_is_calibrated_in_french_and_english(analyzer: SignalAnalyzer) -> None:
+    dataset_path("xed-emotion-fr-en", "fr-projections.tsv")
+    figures = evaluate.xed_figures(analyzer)
+    for f in figures:
+        if f.metric == "ECE discontent":
+            assert f.value <= ECE_CEILING, f.dataset
 
 
 def test_language_identification(analyzer: SignalAnalyzer) -> None:

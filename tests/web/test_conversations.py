@@ -289,7 +289,7 @@ def test_a_search_with_more_hits_than_it_counts_says_so(
     exact = admin.get("/api/v1/messages/search", params={"q": "e"}).json()
     assert exact["total_exact"] is True
     assert exact["total"] > 2
-    # Counting stops at the limit (1,000 by default): the page and the API say "more".
+    # Counting stops at the limit (250 by default): the page and the API say "more".
     monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 2)
     capped = admin.get("/api/v1/messages/search", params={"q": "e"}).json()
     assert (capped["total"], capped["total_exact"]) == (2, False)

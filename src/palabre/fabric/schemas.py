@@ -106,7 +106,7 @@ class ThreadRead(_FromAttributes):
 
 
 class MessagePageRead(BaseModel):
-    """One page of messages, newest first; ``total`` counts at most 1,000 (then
+    """One page of messages, newest first; ``total`` counts at most 250 (then
     ``total_exact`` is false: there are more)."""
 
     items: list[MessageRead]

@@ -155,9 +155,7 @@ class SignalAnalyzer:
             self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
             # Isotonic maps by head, and by "head@language" where a language has its own.
             self.calibration: dict[str, tuple[np.ndarray, np.ndarray]] = {
-                k[5:]: (arrays[k], arrays["caly_" + k[5:]])
-                for k in arrays
-                if k.startswith("calx_")
+                k[5:]: (arrays[k], arrays["caly_" + k[5:]]) for k in arrays if k.startswith("calx_")
             }
             self.identifier = LanguageIdentifier.from_arrays(arrays)
         except KeyError as exc:

@@ -142,14 +142,19 @@ def profile_page(
 ) -> Response:
     """A person's profile, identities, teams and contributions (viewing is audited)."""
     viewer = viewer_of(user)
-    person, _ = service.open_person(db, viewer, person_id)
-    if person.id != person_id:
-        # A merged person's page is its survivor's page.
-        return RedirectResponse(f"/people/{person.id}", status_code=303)
-    profile = service.get_profile(db, viewer, person_id)
-    contributions = service.person_contributions(db, viewer, person_id, page=page)
-    context = _profile_context(request, user, profile, contributions)  # type: ignore[arg-type]
-    return render(request, "people/profile.html", context, user=user)
+    # Viewing is audited: the audit rows are written at the commit, once the page is
+    # rendered, not by the first query after them. On SQLite a write holds the single
+    # write lock until the commit: taken early, every profile being read at the same
+    # time would queue behind this one's queries and rendering.
+    with db.no_autoflush:
+        person, _ = service.open_person(db, viewer, person_id)
+        if person.id != person_id:
+            # A merged person's page is its survivor's page.
+            return RedirectResponse(f"/people/{person.id}", status_code=303)
+        profile = service.get_profile(db, viewer, person_id)
+        contributions = service.person_contributions(db, viewer, person_id, page=page)
+        context = _profile_context(request, user, profile, contributions)  # type: ignore[arg-type]
+        return render(request, "people/profile.html", context, user=user)
 
 
 def _edit_page(
