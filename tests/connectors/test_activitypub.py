@@ -18,8 +18,8 @@ from palabre.connectors.activitypub import (
     ActivityPubConnector,
     handle_from_mention,
     handle_from_url,
-    html_to_text,
 )
+from palabre.connectors.html import html_to_text
 from palabre.connectors.records import (
     Attachment,
     ChannelRecord,

@@ -29,8 +29,8 @@ from pathlib import Path, PurePosixPath
 
 import charset_normalizer
 
-from palabre.connectors.activitypub import html_to_text
 from palabre.connectors.base import Connector, location
+from palabre.connectors.html import html_to_text
 from palabre.connectors.records import (
     Attachment,
     ChannelRecord,

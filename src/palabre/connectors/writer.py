@@ -152,24 +152,29 @@ class BatchWriter:
 
     # -- channels --------------------------------------------------------------------
 
-    def _load_channels(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    def _load_by_key(
+        self, session: Session, table: sa.Table, columns: Sequence[str], keys: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """Rows of ``table`` of this source whose external id is in ``keys``: id -> columns."""
         found: dict[str, tuple[Any, ...]] = {}
+        selected = [table.c.external_id, *(table.c[name] for name in columns)]
         for chunk in chunks(list(keys)):
             rows = session.execute(
-                sa.select(
-                    _channel.c.external_id,
-                    _channel.c.id,
-                    _channel.c.name,
-                    _channel.c.kind,
-                    _channel.c.visibility,
-                    _channel.c.topic,
-                    _channel.c.url,
-                    _channel.c.created_at,
-                ).where(_channel.c.source == self.source, _channel.c.external_id.in_(chunk))
+                sa.select(*selected).where(
+                    table.c.source == self.source, table.c.external_id.in_(chunk)
+                )
             )
             for row in rows:
                 found[row[0]] = tuple(row[1:])
         return found
+
+    def _load_channels(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        return self._load_by_key(
+            session,
+            _channel,
+            ("id", "name", "kind", "visibility", "topic", "url", "created_at"),
+            keys,
+        )
 
     def _write_channels(self, session: Session, records: Sequence[ChannelRecord]) -> None:
         latest = {r.external_id: r for r in records}
@@ -240,23 +245,12 @@ class BatchWriter:
     # -- identities ------------------------------------------------------------------
 
     def _load_identities(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-        found: dict[str, tuple[Any, ...]] = {}
-        for chunk in chunks(list(keys)):
-            rows = session.execute(
-                sa.select(
-                    _identity.c.external_id,
-                    _identity.c.id,
-                    _identity.c.person_id,
-                    _identity.c.handle,
-                    _identity.c.display_name,
-                    _identity.c.email,
-                    _identity.c.is_bot,
-                    _identity.c.url,
-                ).where(_identity.c.source == self.source, _identity.c.external_id.in_(chunk))
-            )
-            for row in rows:
-                found[row[0]] = tuple(row[1:])
-        return found
+        return self._load_by_key(
+            session,
+            _identity,
+            ("id", "person_id", "handle", "display_name", "email", "is_bot", "url"),
+            keys,
+        )
 
     def _create_identities(
         self, session: Session, records: Sequence[IdentityRecord], person_ids: Sequence[int] | None
@@ -368,21 +362,9 @@ class BatchWriter:
     # -- threads ---------------------------------------------------------------------
 
     def _load_threads(self, session: Session, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-        found: dict[str, tuple[Any, ...]] = {}
-        for chunk in chunks(list(keys)):
-            rows = session.execute(
-                sa.select(
-                    _thread.c.external_id,
-                    _thread.c.id,
-                    _thread.c.channel_id,
-                    _thread.c.title,
-                    _thread.c.url,
-                    _thread.c.created_at,
-                ).where(_thread.c.source == self.source, _thread.c.external_id.in_(chunk))
-            )
-            for row in rows:
-                found[row[0]] = tuple(row[1:])
-        return found
+        return self._load_by_key(
+            session, _thread, ("id", "channel_id", "title", "url", "created_at"), keys
+        )
 
     def _write_threads(self, session: Session, records: Sequence[ThreadRecord]) -> None:
         latest = {r.external_id: r for r in records}
