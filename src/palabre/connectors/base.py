@@ -92,6 +92,28 @@ def refuse_binary(path: Path, *, hint: str | None = None) -> None:
         )
 
 
+def input_files(path: Path, suffixes: tuple[str, ...], *, hint: str) -> list[Path]:
+    """The files a connector reads: ``path`` itself, or the files under a folder.
+
+    Under a folder, files whose extension is one of ``suffixes`` (any case), in a stable
+    order, skipping hidden files and folders; none at all is an :class:`ImportFormatError`.
+    """
+    if path.is_file():
+        return [path]
+    files = sorted(
+        found
+        for found in path.rglob("*")
+        if found.is_file()
+        and found.suffix.lower() in suffixes
+        and not any(part.startswith(".") for part in found.relative_to(path).parts)
+    )
+    if not files:
+        names = list(suffixes)
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise ImportFormatError(str(path), f"no {listed} file in this folder", hint=hint)
+    return files
+
+
 def location(path: Path | str, line: int | None = None, entry: str | None = None) -> str:
     """Format a place in an input for a rejection: ``file:line`` or ``file[entry]``."""
     text = str(path)

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from palabre.connectors.base import Connector, location, refuse_binary
+from palabre.connectors.base import Connector, input_files, location, refuse_binary
 from palabre.connectors.records import (
     ChannelKind,
     ChannelRecord,
@@ -340,21 +340,11 @@ class DiscourseConnector(Connector):
         self._seen_users: set[str] = set()
 
     def _files(self) -> list[Path]:
-        if self.path.is_file():
-            return [self.path]
-        files = sorted(
-            path
-            for path in self.path.rglob("*.json")
-            if path.is_file()
-            and not any(part.startswith(".") for part in path.relative_to(self.path).parts)
+        return input_files(
+            self.path,
+            (".json",),
+            hint="save Discourse API responses (/t/{id}.json, /posts.json, /latest.json)",
         )
-        if not files:
-            raise ImportFormatError(
-                str(self.path),
-                "no .json file in this folder",
-                hint="save Discourse API responses (/t/{id}.json, /posts.json, /latest.json)",
-            )
-        return files
 
     def total(self) -> int | None:
         """Bytes of all input files."""

@@ -30,7 +30,7 @@ from typing import IO, Any, ClassVar, Literal
 
 import orjson
 
-from palabre.connectors.base import Connector, location, refuse_binary
+from palabre.connectors.base import Connector, input_files, location, refuse_binary
 from palabre.connectors.records import (
     Attachment,
     ChannelRecord,
@@ -238,22 +238,11 @@ class MattermostConnector(Connector):
 
     def _files(self) -> list[Path]:
         """The files to read: the path itself, or the JSON/JSONL/zip files under a folder."""
-        if self.path.is_file():
-            return [self.path]
-        files = sorted(
-            path
-            for path in self.path.rglob("*")
-            if path.is_file()
-            and path.suffix.lower() in (".json", ".jsonl", ".zip")
-            and not any(part.startswith(".") for part in path.relative_to(self.path).parts)
+        return input_files(
+            self.path,
+            (".json", ".jsonl", ".zip"),
+            hint="give a Mattermost bulk export or a folder of API JSON pages",
         )
-        if not files:
-            raise ImportFormatError(
-                str(self.path),
-                "no .json, .jsonl or .zip file in this folder",
-                hint="give a Mattermost bulk export or a folder of API JSON pages",
-            )
-        return files
 
     def total(self) -> int | None:
         """Bytes of all input files (uncompressed size for a zipped export)."""
