@@ -1,9 +1,10 @@
 """Searching messages by text (palabre.fabric.browse.search_messages) on the search index.
 
 The text is looked for as a piece of the message or of its title, ignoring case; on
-SQLite an FTS5 trigram table kept in step by triggers finds the candidates (migration
-0004), on PostgreSQL trigram GIN indexes serve ILIKE. Whatever the path, the answer is
-the one a scan of every message would give: these tests hold both databases to it.
+SQLite an FTS5 trigram table finds the candidates up to its watermark and the newer
+rows are tested one by one (migrations 0004 and 0009), on PostgreSQL trigram GIN
+indexes serve ILIKE. Whatever the path, the answer is the one a scan of every message
+would give: these tests hold both databases to it, before and after the index catches up.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.connectors.importer import import_path
-from palabre.fabric import browse
+from palabre.fabric import browse, search_index
 from palabre.fabric.browse import SearchQuery, search_messages
 from palabre.fabric.models import Message
 
@@ -33,6 +34,21 @@ def write(tmp_path: Path, name: str, rows: list[tuple[str, str, str]]) -> Path:
     return path
 
 
+@pytest.fixture(params=["pending", "indexed"])
+def index_state(request: pytest.FixtureRequest) -> str:
+    """Search right after an import (rows above the watermark) or once indexed."""
+    return str(request.param)
+
+
+def load(sessions: sessionmaker[Session], path: Path, state: str) -> None:
+    """Import ``path``, then bring the search index up to date when ``state`` asks."""
+    import_path(sessions, "messages", path, actor="test")
+    if state == "indexed":
+        with sessions.begin() as db:
+            search_index.catch_up(db)
+            assert search_index.pending_count(db) == 0
+
+
 def texts(sessions: sessionmaker[Session], text: str, **kwargs: int) -> list[str]:
     with sessions() as db:
         found = search_messages(db, "admin", SearchQuery(text=text), **kwargs)
@@ -40,14 +56,14 @@ def texts(sessions: sessionmaker[Session], text: str, **kwargs: int) -> list[str
 
 
 def test_the_index_follows_new_edited_and_deleted_messages(
-    sessions: sessionmaker[Session], tmp_path: Path
+    sessions: sessionmaker[Session], tmp_path: Path, index_state: str
 ) -> None:
     first = [("m1", "", "Le vélo cargo est livré"), ("m2", "Vélo CARGO", "voir le titre")]
-    import_path(sessions, "messages", write(tmp_path, "a.csv", first), actor="test")
+    load(sessions, write(tmp_path, "a.csv", first), index_state)
     assert texts(sessions, "VÉLO cargo") == ["voir le titre", "Le vélo cargo est livré"]
     # Re-imported with another text: the old words are gone from the index, the new found.
     edited = [("m1", "", "La trottinette est livrée"), ("m2", "Vélo CARGO", "voir le titre")]
-    import_path(sessions, "messages", write(tmp_path, "b.csv", edited), actor="test")
+    load(sessions, write(tmp_path, "b.csv", edited), index_state)
     assert texts(sessions, "vélo cargo") == ["voir le titre"]
     assert texts(sessions, "trottinette") == ["La trottinette est livrée"]
     with sessions() as db:
@@ -66,23 +82,30 @@ def test_the_index_follows_new_edited_and_deleted_messages(
     ],
 )
 def test_odd_needles_find_what_a_scan_finds(
-    sessions: sessionmaker[Session], tmp_path: Path, needle: str, expected: list[str]
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    needle: str,
+    expected: list[str],
+    index_state: str,
 ) -> None:
     rows = [
         ("x1", "", "100% en retard%"),
         ("x2", "", '"des ""guillemets"" ici"'),
         ("x3", "", "ça va"),
     ]
-    import_path(sessions, "messages", write(tmp_path, "odd.csv", rows), actor="test")
+    load(sessions, write(tmp_path, "odd.csv", rows), index_state)
     assert texts(sessions, needle) == expected
 
 
 def test_many_hits_are_counted_up_to_the_limit_and_listed_newest_first(
-    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    index_state: str,
 ) -> None:
     rows = [(f"n{n}", "", f"needle {n}") for n in range(30)]
     rows.append(("other", "", "no match here"))
-    import_path(sessions, "messages", write(tmp_path, "many.csv", rows), actor="test")
+    load(sessions, write(tmp_path, "many.csv", rows), index_state)
     with sessions() as db:
         whole = search_messages(db, "admin", SearchQuery(text="needle"), per_page=10)
     assert (whole.total, whole.exact) == (30, True)
@@ -98,16 +121,76 @@ def test_many_hits_are_counted_up_to_the_limit_and_listed_newest_first(
 
 
 def test_a_reader_who_may_read_few_of_many_hits_gets_them_counted_exactly(
-    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    index_state: str,
 ) -> None:
     rows = [f"s{n},support,support,zoe,2025-04-01T10:0{n}:00Z,,needle {n}" for n in range(5)]
     rows.append("c1,cafe,chat,zoe,2025-04-02T10:00:00Z,,needle in the chat")
     path = tmp_path / "mixed.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    import_path(sessions, "messages", path, actor="test")
+    load(sessions, path, index_state)
     monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 3)
     with sessions() as db:
         hr = search_messages(db, "hr", SearchQuery(text="needle"))  # internal channels only
         admin = search_messages(db, "admin", SearchQuery(text="needle"))
     assert ([m.text for m in hr.items], hr.total, hr.exact) == (["needle in the chat"], 1, True)
     assert (admin.total, admin.exact, len(admin.items)) == (3, False, 6)
+
+
+def sqlite_only(sessions: sessionmaker[Session]) -> None:
+    with sessions() as db:
+        if search_index.indexed_through(db) is None:
+            pytest.skip("PostgreSQL's trigram indexes never lag: no watermark to test")
+
+
+def test_imports_leave_rows_pending_and_catch_up_indexes_them_in_chunks(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    sqlite_only(sessions)
+    rows = [(f"p{n}", "", f"pièce {n}") for n in range(7)]
+    import_path(sessions, "messages", write(tmp_path, "p.csv", rows), actor="test")
+    seen: list[tuple[int, int]] = []
+    with sessions.begin() as db:
+        assert search_index.pending_count(db) == 7
+        top = db.scalar(sa.select(sa.func.max(Message.id)))
+        indexed = search_index.catch_up(db, chunk=3, progress=lambda d, t: seen.append((d, t)))
+        assert (indexed, search_index.pending_count(db)) == (7, 0)
+        assert search_index.indexed_through(db) == top
+        assert search_index.pending_above(db) is None
+        # Every message is in the index once: a second run has nothing to do.
+        assert search_index.catch_up(db) == 0
+        assert db.scalar(sa.text("SELECT count(*) FROM message_fts_data")) is not None
+    assert seen == [(3, 7), (6, 7), (7, 7)]
+    with sessions() as db:
+        hits = db.execute(
+            sa.text("SELECT rowid FROM message_fts WHERE message_fts MATCH '\"pièce\"'")
+        )
+        assert len(list(hits)) == 7
+
+
+def test_deleting_the_newest_indexed_rows_never_hands_their_ids_to_unindexed_rows(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """SQLite gives a new row the highest id plus one: after the top rows are deleted, a
+    new row may get an id the watermark had covered, and must still be found."""
+    sqlite_only(sessions)
+    rows = [("d1", "", "premier"), ("d2", "", "deuxième"), ("d3", "", "troisième")]
+    load(sessions, write(tmp_path, "d.csv", rows), "indexed")
+    with sessions.begin() as db:
+        # In the order that once fooled a watermark lowered only by one step.
+        db.execute(sa.delete(Message).where(Message.external_id == "d2"))
+        db.execute(sa.delete(Message).where(Message.external_id == "d3"))
+        assert search_index.indexed_through(db) == db.scalar(
+            sa.select(Message.id).where(Message.external_id == "d1")
+        )
+    import_path(
+        sessions, "messages", write(tmp_path, "e.csv", [("e1", "", "nouveau venu")]), actor="test"
+    )
+    assert texts(sessions, "nouveau venu") == ["nouveau venu"]
+    assert texts(sessions, "troisième") == []
+    with sessions.begin() as db:
+        assert search_index.catch_up(db) == 1
+    assert texts(sessions, "nouveau venu") == ["nouveau venu"]
+    assert texts(sessions, "premier") == ["premier"]

@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from palabre.pipeline.runner import AnalysisReport
 
 #: how the progress bars name the stages
-STAGE_LABELS = {"score": "scoring messages", "segment_day": "segment watch (days)"}
+STAGE_LABELS = {
+    "search_index": "search index",
+    "score": "scoring messages",
+    "segment_day": "segment watch (days)",
+}
 
 
 def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) -> AnalysisReport:
@@ -47,11 +51,13 @@ def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) ->
             bar.update(tasks[stage], completed=done, total=total)
 
         report = run_analysis(sessions, full=full, progress=progress)
+    indexed = report.stage("search_index")
     scored = report.stage("score")
     days = report.stage("segment_day")
     how = "every day recomputed" if days.recomputed_all else "changed days recomputed"
     console.print(
-        f"analysis: {scored.rows_out:,} messages scored in {scored.seconds:.1f} s; "
+        f"analysis: {indexed.rows_out:,} messages indexed for search in "
+        f"{indexed.seconds:.1f} s; {scored.rows_out:,} messages scored in {scored.seconds:.1f} s; "
         f"{days.rows_out:,} segment-day aggregates written ({how}) in {days.seconds:.1f} s; "
         f"{report.seconds:.1f} s in all",
         highlight=False,

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from palabre.errors import NotFoundError
+from palabre.fabric import search_index
 from palabre.fabric.models import Channel, Message, Reaction, Thread
 from palabre.identity.models import Identity, Person
 
@@ -601,8 +602,18 @@ def _hits(
     unchecked = None  # a count of the index's hits whose text was not tested again
     if text is not None:
         listed = base.where(text.condition)
+        tail = None if text.phrase is None else search_index.pending_above(session)
         if text.phrase is None:
             counted = counted.where(text.condition)
+        elif tail is not None:
+            # Messages above the index's watermark are not in it yet: test them one by
+            # one, with the index's hits below it (the same results once it catches up).
+            fts = sa.table("message_fts", sa.column("rowid"))
+            match = sa.text("message_fts MATCH :phrase").bindparams(phrase=text.phrase)
+            indexed_hits = Message.id.in_(sa.select(fts.c.rowid).where(match))
+            candidates = sa.or_(Message.id > tail, indexed_hits)
+            counted = counted.where(candidates, text.condition)
+            listed = listed.where(candidates)
         else:
             # Joins, not IN (...): SQLite then walks the index's hits and stops at the limit.
             fts = sa.table("message_fts", sa.column("rowid"))
@@ -648,7 +659,7 @@ def _count_up_to(session: Session, rows: sa.Select[Any], limit: int | None) -> i
 
 
 def _text_phrase(session: Session, needle: str) -> str | None:
-    """``needle`` as a phrase for SQLite's search index ``message_fts`` (migration 0004);
+    """``needle`` as a phrase for SQLite's search index ``message_fts`` (migrations 0004, 0009);
     None when no such index serves (PostgreSQL's ILIKE uses its own trigram indexes)
     or cannot (the trigram index finds three characters or more).
 

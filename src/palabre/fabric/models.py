@@ -12,8 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from palabre.db.base import Base, utcnow
 
 #: On SQLite, the FTS5 table that indexes the text of messages for search (migration
-#: 0004) and the tables FTS5 keeps it in. They are no models: SQLAlchemy cannot declare
-#: a virtual table, so comparing the models with a database leaves them out.
+#: 0004), the tables FTS5 keeps it in, and its watermark (migration 0009). They are no
+#: models: SQLAlchemy cannot declare a virtual table, so comparing the models with a
+#: database leaves them out.
 SEARCH_INDEX_TABLES: Final = frozenset(
     {
         "message_fts",
@@ -21,6 +22,7 @@ SEARCH_INDEX_TABLES: Final = frozenset(
         "message_fts_data",
         "message_fts_docsize",
         "message_fts_idx",
+        "message_fts_state",
     }
 )
 

@@ -19,6 +19,12 @@ When segment membership may have changed (a segment refreshed, created, deleted;
 or unmerge: the ``inputs_digest``), when its version changed or with ``full``, it
 recomputes every day. Its rows and its watermark are written in one transaction.
 
+Search index stage
+------------------
+On SQLite, it indexes the messages written since it last ran for text search
+(:func:`palabre.fabric.search_index.catch_up`); imports leave that to it. Nothing to do
+on PostgreSQL, whose indexes follow every write.
+
 Runs are meant to run one at a time (``palabre analyze``, ``palabre demo``).
 """
 
@@ -40,6 +46,7 @@ from palabre.customers import watch
 from palabre.customers.models import SegmentDay
 from palabre.db.base import table_of, utcnow
 from palabre.db.engine import transaction
+from palabre.fabric import search_index
 from palabre.fabric.models import Channel, Message
 from palabre.identity.models import Identity, PersonMerge, Segment, SegmentMember
 from palabre.pipeline.models import AnalysisWatermark, MessageSignal
@@ -107,10 +114,25 @@ def run_analysis(
     engine = engine or LocalEngine()
     started = time.perf_counter()
     report = AnalysisReport()
+    report.stages.append(_search_index(sessions, progress))
     report.stages.append(_score(sessions, engine, full, progress, chunk_size))
     report.stages.append(_segment_days(sessions, engine, full, progress, chunk_size))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _search_index(sessions: sessionmaker[Session], progress: Progress | None) -> StageReport:
+    """Index the messages above the search index's watermark, in one transaction."""
+    started = time.perf_counter()
+    with transaction(sessions) as session:
+        pending = search_index.pending_count(session)
+        done = search_index.catch_up(
+            session,
+            progress=None if progress is None else (lambda d, t: progress("search_index", d, t)),
+        )
+    return StageReport(
+        "search_index", rows_in=pending, rows_out=done, seconds=time.perf_counter() - started
+    )
 
 
 # -- watermarks -------------------------------------------------------------------------

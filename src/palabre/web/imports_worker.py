@@ -31,7 +31,9 @@ from palabre.connectors.importer import run_import
 from palabre.connectors.models import ImportRun
 from palabre.connectors.registry import CONNECTORS, connector_class
 from palabre.connectors.tabular import parse_column_map
+from palabre.db.engine import transaction
 from palabre.errors import PalabreError, ValidationError
+from palabre.fabric import search_index
 
 log = logging.getLogger("palabre.web.imports")
 
@@ -262,6 +264,11 @@ class ImportWorker:
             )
             state = "succeeded" if report.status == "succeeded" else "failed"
             error = report.error
+            if state == "succeeded":
+                # A search finds the new rows without it, but scanning them one by one:
+                # uploads are small, index them now rather than at the next analysis.
+                with transaction(self.sessions) as session:
+                    search_index.catch_up(session)
         except PalabreError as exc:
             error = exc.message
         except Exception as exc:  # a bug must not kill the worker: the page says it failed
