@@ -66,6 +66,7 @@ _MESSAGE_COLUMNS = (
     "thread_id",
     "author_identity_id",
     "reply_to_external_id",
+    "reply_to_id",
     "created_at",
     "edited_at",
     "title",
@@ -120,6 +121,13 @@ class BatchWriter:
         self._teams: dict[str, int] = {}
         self._inserters: dict[tuple[str, tuple[str, ...]], BulkInsert] = {}
         self._fresh: bool | None = None
+        #: ids of this source's messages met lately (external id -> id): most replies
+        #: follow their parent closely, and are linked as they are inserted
+        self._message_ids: LRU[str, int] = LRU(CACHE_SIZE)
+        #: replies linked to their parent when inserted (SQLite), and replies left for
+        #: :meth:`resolve_replies` (a parent later in the input, or not in the store)
+        self.replies_linked = 0
+        self._replies_pending = False
         #: persons touched by this import, for the automatic identity rules afterwards
         self.touched_persons: set[int] = set()
         #: (CRM person, other person, evidence): accounts a CRM row declares as its own
@@ -520,6 +528,15 @@ class BatchWriter:
         insert_records: list[MessageRecord] = []
         updated_ids: list[int] = []
         unchanged_ids: list[int] = []
+        # On SQLite an insert's ids are known before it runs (see _link_parents): a reply
+        # gets its parent's id in the row itself instead of an UPDATE after the import.
+        linking = session.get_bind().dialect.name == "sqlite"
+        parents = self._parent_ids(session, batch) if linking else {}
+        before = 0
+        if linking or fresh:
+            before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+        in_batch: dict[str, int] = {}
+        linked_here = 0
         # Values go to the driver as they are stored (see BulkInsert): times are
         # formatted here once, in the form this database keeps them.
         as_time = self._time_param(session)
@@ -549,6 +566,20 @@ class BatchWriter:
             )
             author = identity_id(m.author_external_id) if m.author_external_id else None
             if old is None:
+                parent_id = None
+                if linking:
+                    # Only a parent stored before, or earlier in this insert: its row
+                    # exists when this one is checked against the foreign key.
+                    in_batch[m.external_id] = before + len(inserts) + 1
+                    target = m.reply_to_external_id
+                    if target is not None and target != m.external_id:
+                        parent_id = parents.get(target)
+                        if parent_id is None and target in in_batch:
+                            parent_id = in_batch[target]
+                        if parent_id is not None:
+                            linked_here += 1
+                if m.reply_to_external_id is not None and parent_id is None:
+                    self._replies_pending = True
                 inserts.append(
                     (
                         source,
@@ -557,6 +588,7 @@ class BatchWriter:
                         thread_id(thread_key),
                         author,
                         m.reply_to_external_id,
+                        parent_id,
                         as_time(m.created_at),
                         as_time(m.edited_at),
                         m.title,
@@ -596,11 +628,14 @@ class BatchWriter:
             session.execute(_reaction.delete().where(_reaction.c.message_id == old[0]))
             session.execute(_mention.delete().where(_mention.c.message_id == old[0]))
             updated_ids.append(old[0])
+            if m.reply_to_external_id is not None:
+                self._replies_pending = True
             self._write_reactions_mentions(session, old[0], m)
         if inserts:
-            before = 0
-            if fresh:
-                before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+            if linking:
+                # A repeated id skipped by the insert shifts the ids of the rows after
+                # it: links made on the expected ids are put right before the commit.
+                session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             inserted = self._bulk(
                 session,
                 _message,
@@ -616,6 +651,18 @@ class BatchWriter:
                 )
                 insert_records = [m for m in insert_records if m.external_id not in repeated]
                 inserts = [row for row in inserts if row[1] not in repeated]
+                if linking:
+                    linked_here = self._relink(session, insert_records)
+                    in_batch = {}
+            elif linking and in_batch:
+                # The ids were foreseen as max + 1, + 2...: check rather than assume.
+                top = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+                if top != before + len(inserts):
+                    linked_here = self._relink(session, insert_records)
+                    in_batch = {}
+            self.replies_linked += linked_here
+            for external_id, message_id in in_batch.items():
+                self._message_ids.put(external_id, message_id)
             with_children = [m for m in insert_records if m.reactions or m.mentions]
             if with_children:
                 ids: dict[str, int] = {}
@@ -702,8 +749,76 @@ class BatchWriter:
         assert value is not None, f"thread {key!r} was not ensured"
         return value
 
+    def _parent_ids(self, session: Session, batch: Sequence[MessageRecord]) -> dict[str, int]:
+        """Ids of the stored parents the replies of ``batch`` name (recent ones from the
+        cache, the others looked up)."""
+        found: dict[str, int] = {}
+        missing: list[str] = []
+        in_batch = {m.external_id for m in batch}
+        for m in batch:
+            target = m.reply_to_external_id
+            if target is None or target in found or target in in_batch:
+                continue
+            known = self._message_ids.get(target)
+            if known is None:
+                missing.append(target)
+            else:
+                found[target] = known
+        for chunk in chunks(list(dict.fromkeys(missing))):
+            rows = session.execute(
+                sa.select(_message.c.external_id, _message.c.id).where(
+                    _message.c.source == self.source, _message.c.external_id.in_(chunk)
+                )
+            )
+            for external_id, message_id in rows:
+                found[external_id] = int(message_id)
+                self._message_ids.put(external_id, int(message_id))
+        return found
+
+    def _relink(self, session: Session, records: Sequence[MessageRecord]) -> int:
+        """Set the parent of the replies just inserted from the ids actually stored.
+
+        Used when the insert skipped repeated rows, so the ids it gave are not the ones
+        expected. Returns how many replies have a parent.
+        """
+        replies = [m for m in records if m.reply_to_external_id is not None]
+        if not replies:
+            return 0
+        keys = {m.external_id for m in replies} | {
+            m.reply_to_external_id for m in replies if m.reply_to_external_id is not None
+        }
+        ids: dict[str, int] = {}
+        for chunk in chunks(list(keys)):
+            rows = session.execute(
+                sa.select(_message.c.external_id, _message.c.id).where(
+                    _message.c.source == self.source, _message.c.external_id.in_(chunk)
+                )
+            )
+            ids.update((external_id, int(message_id)) for external_id, message_id in rows)
+        updates = []
+        linked = 0
+        for m in replies:
+            target = m.reply_to_external_id
+            parent = ids.get(target) if target is not None and target != m.external_id else None
+            linked += parent is not None
+            if parent is None:
+                self._replies_pending = True
+            updates.append({"row_id": ids[m.external_id], "parent": parent})
+        session.execute(
+            _message.update()
+            .where(_message.c.id == sa.bindparam("row_id"))
+            .values(reply_to_id=sa.bindparam("parent")),
+            updates,
+        )
+        return linked
+
     def resolve_replies(self, session: Session) -> int:
-        """Link replies to parents stored since (the parent may come after the reply)."""
+        """Link replies to parents stored since (the parent may come after the reply).
+
+        Returns every reply this import linked, when inserted or here.
+        """
+        if not self._replies_pending:
+            return self.replies_linked
         parent = _message.alias("parent")
         parent_id = (
             sa.select(parent.c.id)
@@ -734,7 +849,7 @@ class BatchWriter:
             )
             .values(reply_to_id=parent_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return self.replies_linked + int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # -- people (CRM / HR) -----------------------------------------------------------
 
