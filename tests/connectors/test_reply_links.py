@@ -39,7 +39,7 @@ def parents(sessions: sessionmaker[Session]) -> dict[str, str | None]:
                 parent, parent.id == Message.reply_to_id
             )
         )
-        return {child: parent_id for child, parent_id in rows}
+        return dict(rows)
 
 
 @pytest.mark.parametrize("batch_size", [2, 3, 1000])
