@@ -39,7 +39,7 @@ def parents(sessions: sessionmaker[Session]) -> dict[str, str | None]:
                 parent, parent.id == Message.reply_to_id
             )
         )
-        return dict(rows)
+        return dict(rows.all())
 
 
 @pytest.mark.parametrize("batch_size", [2, 3, 1000])
