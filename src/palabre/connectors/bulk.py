@@ -107,17 +107,21 @@ class BulkInsert:
         """
         if not rows:
             return 0
-        params: list[tuple[Any, ...]] = []
         processors = self.processors
-        for row in rows:
-            if processors:
+        params: Sequence[Sequence[Any]]
+        if processors:
+            converted: list[tuple[Any, ...]] = []
+            for row in rows:
                 values = list(row)
                 for index, processor in processors:
                     if values[index] is not None:
                         values[index] = processor(values[index])
-                params.append(tuple(values))
-            else:
-                params.append(tuple(row))
+                converted.append(tuple(values))
+            params = converted
+        elif rows and type(rows[0]) is tuple and isinstance(rows, list):
+            params = rows  # already in the driver's form: no copy
+        else:
+            params = [tuple(row) for row in rows]
         sql = self.sql_ignoring_conflicts if ignore_conflicts else self.sql
         result = session.connection().exec_driver_sql(sql, params)
         # Both drivers report the total of an executemany; -1 would mean "unknown".
@@ -144,7 +148,9 @@ def insert_returning_ids(
         )
         return [int(row[0]) for row in result]
     before = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
-    session.execute(table.insert(), list(rows))
+    columns = list(rows[0])
+    inserter = BulkInsert(table, columns, session.get_bind().dialect)
+    inserter.run(session, [tuple([row[c] for c in columns]) for row in rows])
     low, high, count = session.execute(
         sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id), sa.func.count()).where(
             table.c.id > before

@@ -418,6 +418,15 @@ class BatchWriter:
             return sqlite_time
         return aware_time
 
+    def _json_param(self, session: Session) -> Callable[[Any], Any]:
+        """How a JSON value is passed to this database's driver by :class:`BulkInsert`."""
+        processor = _message.c.attachments.type._cached_bind_processor(
+            session.get_bind().dialect
+        )
+        if session.get_bind().dialect.name == "sqlite":
+            return lambda value: orjson.dumps(value).decode()
+        return processor if processor is not None else (lambda value: value)
+
     def fresh_source(self, session: Session) -> bool:
         """True when the source held no message when this import started.
 
@@ -541,6 +550,8 @@ class BatchWriter:
         # formatted here once, in the form this database keeps them.
         as_time = self._time_param(session)
         now = as_time(utcnow())
+        # JSON as the driver takes it: text for SQLite, a wrapped value for psycopg.
+        as_json = self._json_param(session)
         channels = self._channels
         thread_id = self._thread_id
         identity_id = self._identity_id
@@ -595,7 +606,7 @@ class BatchWriter:
                         m.text,
                         m.language,
                         m.url,
-                        attachments,
+                        as_json(attachments) if attachments is not None else None,
                         digest,
                         run_id,
                         now,
@@ -640,7 +651,7 @@ class BatchWriter:
                 session,
                 _message,
                 _MESSAGE_COLUMNS,
-                prepared=("created_at", "edited_at", "imported_at"),
+                prepared=("created_at", "edited_at", "imported_at", "attachments"),
             ).run(session, inserts, ignore_conflicts=fresh)
             if inserted != len(inserts):
                 # The input repeats ids of earlier batches: those rows (ids up to
