@@ -85,6 +85,24 @@ def test_a_customer_has_no_conversations_browser(
     assert customer.get("/api/v1/messages/search", params={"q": "a"}).status_code == 403
 
 
+def test_the_home_page_lists_the_latest_conversations_each_role_may_read(
+    ids: dict[str, int], client_as: Callable[[str], TestClient]
+) -> None:
+    admin = client_as("admin").get("/").text
+    latest = admin[admin.index("Latest conversations") :]
+    # Six threads at most, each linked; the support thread answered last is among them.
+    assert latest.count('class="thread-item"') == 6
+    assert f'href="/conversations/threads/{ids["invoice"]}"' in latest
+    assert "&lt;b&gt;Invoice&lt;/b&gt;" in latest
+    # An employee role reads no customer channel: no support thread on its home page.
+    member = client_as("member").get("/").text
+    assert "Latest conversations" in member
+    assert f'href="/conversations/threads/{ids["invoice"]}"' not in member
+    assert "&lt;b&gt;Invoice&lt;/b&gt;" not in member
+    # A customer has no conversations browser: no list to link to.
+    assert "Latest conversations" not in client_as("customer").get("/").text
+
+
 def test_the_channel_list_counts_threads_and_messages(
     ids: dict[str, int], client_as: Callable[[str], TestClient]
 ) -> None:
@@ -313,6 +331,7 @@ def test_list_pages_run_a_fixed_number_of_queries(
         return len(seen)
 
     before = {
+        "home": count("/"),
         "thread": count(f"/conversations/threads/{ids['delivery']}"),
         "channel": count(f"/conversations/channels/{ids['support']}"),
         "channels": count("/conversations"),
@@ -327,12 +346,14 @@ def test_list_pages_run_a_fixed_number_of_queries(
     path.write_text("id,channel,channel_kind,author,created_at,thread_id,reply_to,text\n" + rows)
     import_path(sessions, "messages", path, actor="test")
     after = {
+        "home": count("/"),
         "thread": count(f"/conversations/threads/{ids['delivery']}"),
         "channel": count(f"/conversations/channels/{ids['support']}"),
         "channels": count("/conversations"),
         "search": count("/conversations/search?q=e"),
     }
     assert after == before
+    assert before["home"] <= 12
     assert before["thread"] <= 6
     assert before["channel"] <= 8
     assert before["channels"] <= 4

@@ -420,9 +420,7 @@ class BatchWriter:
 
     def _json_param(self, session: Session) -> Callable[[Any], Any]:
         """How a JSON value is passed to this database's driver by :class:`BulkInsert`."""
-        processor = _message.c.attachments.type._cached_bind_processor(
-            session.get_bind().dialect
-        )
+        processor = _message.c.attachments.type._cached_bind_processor(session.get_bind().dialect)
         if session.get_bind().dialect.name == "sqlite":
             return lambda value: orjson.dumps(value).decode()
         return processor if processor is not None else (lambda value: value)

@@ -428,6 +428,20 @@ def channel_threads(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    threads = _thread_summaries(session, [tuple(row) for row in rows])
+    totals = session.execute(
+        sa.select(sa.func.count(), sa.func.max(Message.created_at)).where(
+            Message.channel_id == channel_id
+        )
+    ).one()
+    summary = _summary(channel, total, totals[0], totals[1])
+    return summary, Page(threads, total, page, per_page)
+
+
+def _thread_summaries(
+    session: Session, rows: Sequence[tuple[Thread, Any, Any, Any]]
+) -> list[ThreadSummary]:
+    """Summaries of ``(thread, messages, first, last)`` rows, titled from their root."""
     roots = _first_messages(session, [thread.id for thread, *_ in rows])
     threads = []
     for thread, count, first, last in rows:
@@ -447,13 +461,52 @@ def channel_threads(
                 author=root.author if root else None,
             )
         )
-    totals = session.execute(
-        sa.select(sa.func.count(), sa.func.max(Message.created_at)).where(
-            Message.channel_id == channel_id
+    return threads
+
+
+#: how many of the newest messages :func:`latest_threads` looks through for its threads
+LATEST_WINDOW: Final = 500
+
+
+def latest_threads(session: Session, role: str, *, limit: int = 6) -> list[ThreadSummary]:
+    """The threads ``role`` may read with the latest messages, the most recent first.
+
+    Found among the :data:`LATEST_WINDOW` newest readable messages (an index walk, not
+    a sort of every thread): a busy thread shows once, with its own counts.
+    """
+    newest = (
+        sa.select(Message.thread_id, Message.created_at)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(channel_rule(role))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(LATEST_WINDOW)
+        .subquery()
+    )
+    recent = session.execute(
+        sa.select(newest.c.thread_id, sa.func.max(newest.c.created_at).label("last"))
+        .group_by(newest.c.thread_id)
+        .order_by(sa.desc("last"), newest.c.thread_id.desc())
+        .limit(limit)
+    ).all()
+    ids = [int(thread_id) for thread_id, _ in recent]
+    if not ids:
+        return []
+    stats = {
+        int(thread_id): (count, first, last)
+        for thread_id, count, first, last in session.execute(
+            sa.select(
+                Message.thread_id,
+                sa.func.count(),
+                sa.func.min(Message.created_at),
+                sa.func.max(Message.created_at),
+            )
+            .where(Message.thread_id.in_(ids))
+            .group_by(Message.thread_id)
         )
-    ).one()
-    summary = _summary(channel, total, totals[0], totals[1])
-    return summary, Page(threads, total, page, per_page)
+    }
+    threads = {t.id: t for t in session.scalars(sa.select(Thread).where(Thread.id.in_(ids)))}
+    rows = [(threads[i], *stats[i]) for i in ids if i in threads and i in stats]
+    return _thread_summaries(session, rows)
 
 
 def _root_order() -> tuple[Any, ...]:

@@ -15,8 +15,10 @@ from palabre.accounts import service as accounts
 from palabre.accounts.models import UserAccount
 from palabre.connectors.models import ImportRun
 from palabre.errors import ValidationError
+from palabre.fabric import browse
 from palabre.fabric.models import Channel, Message, Thread
 from palabre.identity.models import Identity, Person
+from palabre.people.service import root_id, visible_kinds
 from palabre.web import i18n
 from palabre.web.access import Policy, authenticated, public
 from palabre.web.auth import safe_next
@@ -78,6 +80,9 @@ COUNT_LABELS: tuple[tuple[str, str], ...] = (
     ("imports", N_("Imports")),
 )
 
+
+#: How many of the latest conversations the home page lists.
+LATEST_THREADS: Final = 6
 
 #: How long the counts of the large tables may lag behind a deletion (new rows show at once).
 LARGE_COUNTS_MAX_AGE: Final = 30.0
@@ -157,10 +162,16 @@ def home(
     user: Annotated[UserAccount, authenticated()],
 ) -> HTMLResponse:
     """What the workspace holds, pillar by pillar (each pillar fills its card later)."""
+    latest = []
+    if user.role in browse.BROWSER_ROLES:
+        latest = browse.latest_threads(db, user.role, limit=LATEST_THREADS)
     context = {
         "counts": home_counts(request, db),
         "count_labels": COUNT_LABELS,
         "cards": home_cards(request, user),
+        "latest": latest,
+        "linkable_kinds": visible_kinds(user.role),
+        "own_person_id": root_id(db, user.person_id),
     }
     return render(request, "home.html", context, user=user)
 
