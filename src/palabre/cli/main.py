@@ -63,6 +63,7 @@ def _register() -> None:
         crowd,
         db,
         demo,
+        evaluate,
         imports,
         people,
         segments,
@@ -74,6 +75,7 @@ def _register() -> None:
 
     app.add_typer(crowd.app, name="crowd")
     app.add_typer(db.app, name="db")
+    app.add_typer(evaluate.app, name="eval")
     app.add_typer(imports.app, name="import")
     app.add_typer(people.app, name="people")
     app.add_typer(segments.app, name="segments")

@@ -1,4 +1,5 @@
-"""``palabre signals``: score messages, evaluate and retrain the signal model."""
+"""``palabre signals``: score messages and retrain the signal model (``palabre eval signals``
+measures it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from palabre.cli.context import err_console
 from palabre.errors import ConfigError
@@ -36,29 +36,6 @@ def score(
     for number, why in report.bad:
         err_console.print(f"skipped {input_path}: line {number}: {why}", highlight=False)
     typer.echo(f"{report.written} message(s) scored into {output_path}")
-
-
-@app.command("eval")
-def evaluate() -> None:
-    """Print held-out quality per dataset and signal (reads ../shared/datasets)."""
-    from rich.console import Console
-
-    from palabre.text.data import DatasetMissingError
-    from palabre.text.evaluate import all_figures
-    from palabre.text.model import default_analyzer
-
-    try:
-        figures = all_figures(
-            default_analyzer(), progress=lambda s: err_console.print(f"[dim]{s}...[/]")
-        )
-    except DatasetMissingError as exc:
-        raise ConfigError(str(exc)) from None
-    table = Table(title="palabre signals: held-out quality")
-    for column in ("dataset", "metric", "value", "n", "goal / anchors"):
-        table.add_column(column)
-    for f in figures:
-        table.add_row(f.dataset, f.metric, f"{f.value:.3f}", str(f.n), f.goal)
-    Console().print(table)
 
 
 @app.command("train")

@@ -167,7 +167,7 @@ def language_figures(analyzer: SignalAnalyzer) -> list[Figure]:
 def all_figures(
     analyzer: SignalAnalyzer, progress: Callable[[str], None] | None = None
 ) -> list[Figure]:
-    """Every figure ``palabre signals eval`` prints."""
+    """Every figure ``palabre eval signals`` prints."""
     steps: list[tuple[str, Callable[[], list[Figure]]]] = [
         (
             "tweeteval",
