@@ -83,6 +83,7 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.command("status")(status.status)
     app.command("analyze")(analyze.analyze)
+    app.command("train")(signals.train_workspace)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from palabre.cli.context import err_console
 from palabre.errors import ConfigError
@@ -58,3 +59,141 @@ def train(
         run_training(output or default_model_path(), log=typer.echo)
     except DatasetMissingError as exc:
         raise ConfigError(str(exc)) from None
+
+
+@app.command("correct")
+def correct(
+    ctx: typer.Context,
+    message_id: Annotated[int, typer.Argument(help="The message's id in palabre.")],
+    signal: Annotated[
+        str, typer.Argument(help="discontent, drifting_away, ..., praise, or sentiment.")
+    ],
+    label: Annotated[
+        str, typer.Argument(help="yes / no for a signal; negative / neutral / positive.")
+    ],
+) -> None:
+    """Record an analyst's answer for one signal of a message (applied by the next analyze)."""
+    from palabre.cli.context import state
+    from palabre.db.engine import transaction
+    from palabre.privacy.audit import system_actor
+    from palabre.text import service
+
+    with transaction(state(ctx).sessions()) as session:
+        service.correct_signal(session, message_id, signal, label, actor=system_actor())
+    typer.echo(f"message {message_id}: {signal} = {label} (applied by the next palabre analyze)")
+
+
+terms_app = typer.Typer(
+    help="Words of the workspace's domain that raise or lower a signal.", no_args_is_help=True
+)
+app.add_typer(terms_app, name="terms")
+
+
+@terms_app.command("add")
+def add_term(
+    ctx: typer.Context,
+    term: Annotated[str, typer.Argument(help="A word or phrase (case and accents ignored).")],
+    signal: Annotated[str, typer.Option("--signal", help="The signal it moves.")],
+    weight: Annotated[
+        float,
+        typer.Option("--weight", help="Log-odds added per occurrence (negative lowers)."),
+    ] = 1.5,
+    language: Annotated[
+        str | None, typer.Option("--language", help="fr or en (default: every language).")
+    ] = None,
+) -> None:
+    """Declare a domain term (used from the next palabre train)."""
+    from palabre.cli.context import state
+    from palabre.db.engine import transaction
+    from palabre.privacy.audit import system_actor
+    from palabre.text import service
+
+    with transaction(state(ctx).sessions()) as session:
+        row = service.add_domain_term(
+            session, term, signal, weight=weight, language=language, actor=system_actor()
+        )
+        typer.echo(f"term {row.id}: '{row.term}' -> {row.signal} ({row.weight:+g})")
+
+
+@terms_app.command("list")
+def list_terms(ctx: typer.Context) -> None:
+    """List the domain terms."""
+    from palabre.cli.context import state
+    from palabre.text import service
+
+    with state(ctx).sessions()() as session:
+        rows = service.list_domain_terms(session)
+        table = Table(title="domain terms")
+        for column in ("id", "term", "signal", "weight", "language"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                str(row.id), row.term, row.signal, f"{row.weight:+g}", row.language or "all"
+            )
+    from rich.console import Console
+
+    Console().print(table)
+
+
+@terms_app.command("remove")
+def remove_term(
+    ctx: typer.Context, term_id: Annotated[int, typer.Argument(help="The term's id.")]
+) -> None:
+    """Forget a domain term (from the next palabre train)."""
+    from palabre.cli.context import state
+    from palabre.db.engine import transaction
+    from palabre.privacy.audit import system_actor
+    from palabre.text import service
+
+    with transaction(state(ctx).sessions()) as session:
+        service.remove_domain_term(session, term_id, actor=system_actor())
+    typer.echo(f"term {term_id} removed")
+
+
+def train_workspace(
+    ctx: typer.Context,
+    min_corrections: Annotated[
+        int,
+        typer.Option(
+            "--min-corrections", min=5, help="Answers a signal needs before it is recalibrated."
+        ),
+    ] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Adapt the signal model to this workspace: its corrections and domain terms."""
+    import orjson
+
+    from palabre.cli.context import state
+    from palabre.db.engine import transaction
+    from palabre.privacy.audit import system_actor
+    from palabre.text import service
+
+    with transaction(state(ctx).sessions()) as session:
+        report = service.train(
+            session, service.shipped_scorer, actor=system_actor(), min_corrections=min_corrections
+        )
+    if as_json:
+        payload = {
+            "adaptation": report.adaptation_id,
+            "digest": report.digest,
+            "terms": report.terms,
+            "signals": [fit.__dict__ for fit in report.fits],
+        }
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table(title=f"adaptation {report.adaptation_id} ({report.terms} domain terms)")
+    for column in ("signal", "answers", "yes", "log-loss before", "after", "recalibrated"):
+        table.add_column(column)
+    for fit in report.fits:
+        table.add_row(
+            fit.signal,
+            str(fit.corrections),
+            str(fit.positives),
+            "-" if fit.loss_before is None else f"{fit.loss_before:.3f}",
+            "-" if fit.loss_after is None else f"{fit.loss_after:.3f}",
+            "yes" if fit.recalibrated else "no",
+        )
+    from rich.console import Console
+
+    Console().print(table)
+    typer.echo("the next palabre analyze scores every message again with this adaptation")

@@ -85,3 +85,4 @@ def import_all_models() -> None:
     from palabre.people import models as _people  # noqa: F401
     from palabre.pipeline import models as _pipeline  # noqa: F401
     from palabre.privacy import models as _privacy  # noqa: F401
+    from palabre.text import models as _text  # noqa: F401

@@ -52,6 +52,7 @@ from palabre.identity.models import Identity, PersonMerge, Segment, SegmentMembe
 from palabre.pipeline.models import AnalysisWatermark, MessageSignal
 from palabre.pipeline.stage import Engine, LocalEngine
 from palabre.pipeline.stages import SIGNALS, ScoreStage, SegmentDayStage, model_version
+from palabre.text import service as text_service
 
 #: messages read, scored and written per transaction
 CHUNK_SIZE: Final = 50_000
@@ -174,10 +175,15 @@ def _score(
     progress: Progress | None,
     chunk_size: int,
 ) -> StageReport:
-    stage = ScoreStage()
+    with transaction(sessions) as session:
+        adaptation = text_service.current_adaptation(session)
+    stage = ScoreStage(adaptation)
     report = StageReport(stage.name)
     started = time.perf_counter()
+    # A new adaptation (``palabre train``) is a new model: every message is scored again.
     version = f"{stage.version}:{model_version()}"
+    if adaptation is not None:
+        version += f":{adaptation.digest}"
     joined = _message.outerjoin(_signal, _signal.c.message_id == _message.c.id)
     with transaction(sessions) as session:
         mark = _watermark(session, stage.name, version)
@@ -250,15 +256,22 @@ def _write_signals(session: Session, scored: pl.DataFrame, hashes: list[str], ve
     for batch in _id_batches(ids):
         session.execute(sa.delete(_signal).where(_signal.c.message_id.in_(batch)))
     now = utcnow()
+    # Analysts' answers win over the model (palabre.text.service.correct_signal).
+    answers = text_service.corrections_for(session, ids)
     rows: list[dict[str, Any]] = []
     for row, content_hash in zip(scored.iter_rows(named=True), hashes, strict=True):
+        answered = answers.get(row["id"], {})
+        label, score = row["sentiment_label"], row["sentiment_score"]
+        if "sentiment" in answered:
+            label = answered["sentiment"]
+            score = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}[label] * abs(score)
         rows.append(
             {
                 "message_id": row["id"],
                 "language": row["language"],
-                "sentiment_label": row["sentiment_label"],
-                "sentiment_score": row["sentiment_score"],
-                **{s: row[s] for s in SIGNALS},
+                "sentiment_label": label,
+                "sentiment_score": score,
+                **{s: (float(answered[s] == "yes") if s in answered else row[s]) for s in SIGNALS},
                 "evidence": orjson.loads(row["evidence"]),
                 "content_hash": content_hash,
                 "model_version": version,

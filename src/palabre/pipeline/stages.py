@@ -13,7 +13,8 @@ import polars as pl
 
 from palabre.customers import watch
 from palabre.pipeline.stage import Stage, Tables
-from palabre.text.model import SENTIMENT_LABELS, default_model_path
+from palabre.text.adaptation import Adaptation
+from palabre.text.model import EVIDENCE_THRESHOLD, SENTIMENT_LABELS, default_model_path
 from palabre.text.parallel import analyze_parallel
 
 #: the signal columns of ``message_signal``, in the order the text module gives them
@@ -60,6 +61,10 @@ class ScoreStage(Stage):
     outputs: ClassVar[tuple[str, ...]] = ("message_signal",)
     parallel: ClassVar[bool] = True
 
+    def __init__(self, adaptation: Adaptation | None = None) -> None:
+        #: the workspace's adaptation of the model (``palabre train``), applied on top
+        self.adaptation = adaptation
+
     def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
         """Score every row of ``messages``, in order."""
         messages = tables["messages"]
@@ -69,6 +74,15 @@ class ScoreStage(Stage):
         ]
         hints = [language_hint(v) for v in messages["language"].to_list()]
         batch = analyze_parallel(texts, hints, workers)
+        probs = batch.probs.astype(np.float64)
+        evidence_of = [batch.evidence.get(i, {}) for i in range(messages.height)]
+        if self.adaptation is not None:
+            probs, found = self.adaptation.apply(texts, batch.languages, probs)
+            for i, terms in enumerate(found):
+                for signal, spans in terms.items():
+                    if probs[i, SIGNALS.index(signal)] >= EVIDENCE_THRESHOLD:
+                        shown = evidence_of[i].setdefault(signal, [])
+                        shown[:0] = [t for t in spans if t not in shown]
         labels = np.asarray(SENTIMENT_LABELS, dtype=object)[batch.labels.astype(np.int64)]
         columns: dict[str, pl.Series] = {
             "id": messages["id"].cast(pl.Int64),
@@ -79,10 +93,8 @@ class ScoreStage(Stage):
             ),
         }
         for k, signal in enumerate(SIGNALS):
-            columns[signal] = pl.Series(signal, batch.probs[:, k].astype(np.float64))
-        evidence = [
-            orjson.dumps(batch.evidence.get(i, {})).decode() for i in range(messages.height)
-        ]
+            columns[signal] = pl.Series(signal, probs[:, k])
+        evidence = [orjson.dumps(shown).decode() for shown in evidence_of]
         columns["evidence"] = pl.Series("evidence", evidence, dtype=pl.String)
         return {"message_signal": pl.DataFrame(columns)}
 

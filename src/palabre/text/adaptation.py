@@ -1,0 +1,257 @@
+"""A workspace's adaptation of the shipped signal model, fitted on its analysts' corrections.
+
+The shipped weights come from open labelled data; a company's customers have their own
+words (a product name, an in-house term that always means trouble) and their own base
+rates. Two small, explainable layers on top of the model's calibrated probabilities:
+
+* **domain terms**: each occurrence of a term adds its ``weight`` to the signal's
+  log-odds (a term an analyst added, in one language or all); matched on words, ignoring
+  case and accents;
+* **recalibration**: per signal, ``p' = sigmoid(a * z + b)`` where ``z`` is the log-odds
+  after the terms, fitted by :func:`fit_adaptation` on the corrections (logistic
+  regression with a pull towards ``a = 1, b = 0``, so that a few dozen answers nudge the
+  model instead of replacing it). It is kept only when it beats the unchanged model in
+  cross-validation on the corrections themselves; otherwise the signal stays as shipped.
+
+Pure numpy: the fit and its application take arrays and texts, not the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import orjson
+
+from palabre.text.lexicon import SIGNALS
+
+#: corrections a signal needs (with both answers among them) before it is recalibrated
+MIN_CORRECTIONS: Final = 20
+#: cross-validation folds of the fit's report
+FOLDS: Final = 5
+#: strength of the pull towards the shipped calibration (a = 1, b = 0)
+PRIOR: Final = 1.0
+_EPS: Final = 1e-4
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: how terms and texts are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A domain term: its text, the signal it moves, by how much, in which language."""
+
+    term: str
+    signal: str
+    weight: float
+    language: str | None = None
+
+
+@dataclass
+class Adaptation:
+    """Domain terms and per-signal recalibrations (``a``, ``b``) to apply to the model."""
+
+    terms: list[Term] = field(default_factory=list)
+    recalibration: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One pattern per term: overlapping terms ("merci Zorglub", "Zorglub") both count.
+        self._patterns = [
+            (term, re.compile(rf"(?<!\w){re.escape(fold(term.term))}(?!\w)")) for term in self.terms
+        ]
+
+    @property
+    def digest(self) -> str:
+        """What identifies this adaptation: a different one means messages are rescored."""
+        return hashlib.sha256(orjson.dumps(self.to_json())).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data, stored in ``signal_adaptation.parameters``."""
+        return {
+            "terms": [
+                {"term": t.term, "signal": t.signal, "weight": t.weight, "language": t.language}
+                for t in self.terms
+            ],
+            "recalibration": {s: list(ab) for s, ab in sorted(self.recalibration.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Adaptation:
+        """The adaptation :meth:`to_json` wrote."""
+        terms = [
+            Term(str(t["term"]), str(t["signal"]), float(t["weight"]), t.get("language"))
+            for t in data.get("terms", [])
+        ]
+        recalibration = {
+            str(s): (float(ab[0]), float(ab[1])) for s, ab in data.get("recalibration", {}).items()
+        }
+        return cls(terms, recalibration)
+
+    def term_scores(
+        self, texts: Sequence[str], languages: Sequence[str]
+    ) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """Per message, the log-odds the terms add to each signal, and the terms found."""
+        shift = np.zeros((len(texts), len(SIGNALS)), dtype=np.float64)
+        found: list[dict[str, list[str]]] = [{} for _ in texts]
+        if not self.terms:
+            return shift, found
+        index = {s: k for k, s in enumerate(SIGNALS)}
+        for i, (text, language) in enumerate(zip(texts, languages, strict=True)):
+            folded = fold(text)
+            for term, pattern in self._patterns:
+                if term.language is not None and term.language != language:
+                    continue
+                count = len(pattern.findall(folded))
+                if not count:
+                    continue
+                shift[i, index[term.signal]] += term.weight * count
+                if term.weight > 0:
+                    spans = found[i].setdefault(term.signal, [])
+                    if term.term not in spans:
+                        spans.append(term.term)
+        return shift, found
+
+    def apply(
+        self, texts: Sequence[str], languages: Sequence[str], probs: np.ndarray
+    ) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """The adapted probabilities ``(n, signals)`` and, per message, the terms found."""
+        shift, found = self.term_scores(texts, languages)
+        z = _logit(probs.astype(np.float64)) + shift
+        for k, signal in enumerate(SIGNALS):
+            a, b = self.recalibration.get(signal, (1.0, 0.0))
+            z[:, k] = a * z[:, k] + b
+        return _sigmoid(z), found
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, _EPS, 1 - _EPS)
+    out: np.ndarray = np.log(q / (1 - q))
+    return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return out
+
+
+def fit_platt(z: np.ndarray, y: np.ndarray, prior: float = PRIOR) -> tuple[float, float]:
+    """``a, b`` of ``sigmoid(a z + b)`` by Newton's method on the log-loss, with an L2
+    pull of ``prior`` towards ``(1, 0)``: the unchanged model."""
+    a, b = 1.0, 0.0
+    for _ in range(50):
+        p = _sigmoid(a * z + b)
+        r = p - y
+        w = p * (1 - p)
+        grad = np.array([np.dot(r, z) + prior * (a - 1.0), r.sum() + prior * b])
+        hess = np.array(
+            [
+                [np.dot(w, z * z) + prior, np.dot(w, z)],
+                [np.dot(w, z), w.sum() + prior],
+            ]
+        )
+        step = np.linalg.solve(hess, grad)
+        a, b = a - float(step[0]), b - float(step[1])
+        if np.abs(step).max() < 1e-8:
+            break
+    return a, b
+
+
+def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of 0/1 labels ``y`` under probabilities ``p``."""
+    q = np.clip(p, _EPS, 1 - _EPS)
+    return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+
+
+@dataclass(frozen=True)
+class SignalFit:
+    """What the fit did for one signal, measured by cross-validation on the corrections."""
+
+    signal: str
+    corrections: int
+    positives: int
+    loss_before: float | None
+    loss_after: float | None
+    accuracy_before: float | None
+    accuracy_after: float | None
+    recalibrated: bool
+
+
+def fit_adaptation(
+    terms: list[Term],
+    texts: Sequence[str],
+    languages: Sequence[str],
+    probs: np.ndarray,
+    answers: dict[str, list[tuple[int, bool]]],
+    *,
+    min_corrections: int = MIN_CORRECTIONS,
+    folds: int = FOLDS,
+    seed: int = 0,
+) -> tuple[Adaptation, list[SignalFit]]:
+    """Fit the recalibrations on the corrections.
+
+    ``texts``, ``languages`` and ``probs`` (the shipped model's probabilities) describe
+    the corrected messages; ``answers[signal]`` lists ``(row, carries_it)``. A signal is
+    recalibrated when it has ``min_corrections`` answers, both kinds among them, and the
+    recalibration lowers the cross-validated log-loss; the terms always apply.
+    """
+    with_terms = Adaptation(terms)
+    shift, _ = with_terms.term_scores(texts, languages)
+    z_all = _logit(probs.astype(np.float64)) + shift
+    rng = np.random.default_rng(seed)
+    recalibration: dict[str, tuple[float, float]] = {}
+    fits: list[SignalFit] = []
+    for k, signal in enumerate(SIGNALS):
+        pairs = answers.get(signal, [])
+        rows = np.array([r for r, _ in pairs], dtype=np.int64)
+        y = np.array([1.0 if v else 0.0 for _, v in pairs])
+        positives = int(y.sum())
+        if len(pairs) < min_corrections or positives in (0, len(pairs)):
+            fits.append(SignalFit(signal, len(pairs), positives, None, None, None, None, False))
+            continue
+        z = z_all[rows, k]
+        order = rng.permutation(len(pairs))
+        before = np.empty(len(pairs))
+        after = np.empty(len(pairs))
+        for f in range(folds):
+            test = order[f::folds]
+            train = np.setdiff1d(order, test)
+            a, b = fit_platt(z[train], y[train])
+            before[test] = _sigmoid(z[test])
+            after[test] = _sigmoid(a * z[test] + b)
+        loss_before, loss_after = log_loss(before, y), log_loss(after, y)
+        better = loss_after < loss_before
+        if better:
+            recalibration[signal] = fit_platt(z, y)
+        fits.append(
+            SignalFit(
+                signal,
+                len(pairs),
+                positives,
+                loss_before,
+                loss_after,
+                float(np.mean((before >= 0.5) == (y == 1))),
+                float(np.mean((after >= 0.5) == (y == 1))),
+                better,
+            )
+        )
+    return Adaptation(terms, recalibration), fits
+
+
+__all__ = [
+    "MIN_CORRECTIONS",
+    "Adaptation",
+    "SignalFit",
+    "Term",
+    "fit_adaptation",
+    "fit_platt",
+    "fold",
+    "log_loss",
+]
