@@ -59,7 +59,9 @@ def test_suggestions_are_proposed_then_one_becomes_an_idea_linked_to_its_message
         )
         assert (
             session.scalar(
-                sa.select(AuditEntry.action).where(AuditEntry.subject_id == str(idea.id))
+                sa.select(AuditEntry.action).where(
+                    AuditEntry.subject_type == "idea", AuditEntry.subject_id == str(idea.id)
+                )
             )
             == "idea.from_message"
         )
