@@ -527,7 +527,7 @@ def _names(session: Session, person_ids: Sequence[int]) -> dict[int, str | None]
     rows = session.execute(
         sa.select(Person.id, Person.display_name).where(Person.id.in_(set(person_ids)))
     ).all()
-    return {person_id: name for person_id, name in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 def campaign_ideas(
