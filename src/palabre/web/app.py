@@ -21,6 +21,7 @@ from palabre.web import (
     api_admin,
     api_conversations,
     api_customers,
+    api_innovation,
     api_people,
     auth,
     conversations_views,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
+    app.include_router(api_innovation.router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
     app.include_router(admin_imports.router)
