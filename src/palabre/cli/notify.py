@@ -14,7 +14,7 @@ app = typer.Typer(help="Notifications: send the e-mail digest.", no_args_is_help
 
 @app.command()
 def digest(ctx: typer.Context) -> None:
-    """E-mail each person the notifications not yet e-mailed (SMTP: PALABRE_SMTP_*)."""
+    """E-mail each person the notifications not yet e-mailed (SMTP: see docs/settings.md)."""
     app_state = state(ctx)
     with transaction(app_state.sessions()) as session:
         report = notifications.send_digest(session, app_state.settings, actor=system_actor())
