@@ -85,7 +85,7 @@ def submit_idea(db: DbSession, campaign_id: RowId, body: IdeaCreate, user: Anyon
 def similar_ideas(
     db: DbSession,
     user: Anyone,
-    title: Annotated[str, Query(max_length=300)],
+    title: Annotated[str, Query(max_length=300)] = "",
     campaign: OptionalRowId = None,
 ) -> list[SimilarIdeaRead]:
     """Existing ideas whose title looks like ``title`` (French or English, typos forgiven)."""
