@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from palabre.db.engine import transaction
 from palabre.identity.models import Person
 from palabre.innovation.models import Campaign, Idea, IdeaVote, Notification
+from palabre.pipeline.runner import run_analysis
+from palabre.pipeline.stage import LocalEngine
+from tests.pipeline import world
 from tests.web.conftest import Account, csrf_of, sign_in
 
 
@@ -187,3 +191,29 @@ def test_the_pages_speak_french(signed_in_person: Callable[[str, str], TestClien
     page = manager.get("/innovation", headers={"Accept-Language": "fr"})
     assert "Campagnes d'idées" in page.text
     assert "Nouvelle campagne" in page.text
+
+
+def test_a_manager_turns_a_suggestion_from_the_field_into_an_idea(
+    signed_in_person: Callable[[str, str], TestClient],
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+) -> None:
+    world.build(sessions, tmp_path, messages=16)
+    run_analysis(sessions, engine=LocalEngine(workers=1))
+    manager = signed_in_person("innovation", "Ines")
+    campaign_id = new_campaign(manager, audience="customers")
+    page = manager.get("/innovation/field", params={"min_probability": "0.5"})
+    assert "mode sombre" in page.text
+    message_id = re.search(r'action="/innovation/field/(\d+)"', page.text)
+    assert message_id
+    response = manager.post(
+        f"/innovation/field/{message_id.group(1)}",
+        data={"campaign": str(campaign_id), "title": "Mode sombre", "csrf_token": csrf_of(manager)},
+    )
+    assert response.status_code == 303
+    idea = manager.get(response.headers["location"])
+    assert "Mode sombre" in idea.text
+    assert "From a conversation" in idea.text
+    with sessions() as session:
+        assert session.scalar(sa.select(Idea.source_message_id)) == int(message_id.group(1))
+    assert signed_in_person("member", "Alice").get("/innovation/field").status_code == 403
