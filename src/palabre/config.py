@@ -90,6 +90,28 @@ class Settings(BaseSettings):
         description="Time zone in which the web interface shows dates and times (IANA name).",
     )
 
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Address at which people reach the web application; e-mails link to it.",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends e-mail (the notification digest). Unset: no e-mail.",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_starttls: bool = Field(
+        default=False, description="Switch the SMTP connection to TLS (STARTTLS) before sending."
+    )
+    smtp_username: str | None = Field(
+        default=None, description="User name to sign in to the SMTP server (unset: no sign-in)."
+    )
+    smtp_password: str | None = Field(
+        default=None, description="Password to sign in to the SMTP server."
+    )
+    smtp_from: str = Field(
+        default="palabre@localhost", description="Sender address of the e-mails palabre sends."
+    )
+
     @field_validator("display_time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:

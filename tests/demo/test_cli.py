@@ -44,6 +44,8 @@ def test_demo_builds_loads_and_prepares_sign_ins(
     assert (settings.data_dir / "demo-truth" / "messages.jsonl").exists()
     assert count(settings, "message") > 1_500
     assert "Clients Genève mensuels" in result.stdout
+    assert "idea campaigns: 2, with" in result.stdout
+    assert count(settings, "idea") > 0
     if count(settings, "user_account"):
         for role in ("admin", "analyst", "innovation", "hr", "manager", "member", "customer"):
             assert role in result.stdout

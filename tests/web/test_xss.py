@@ -25,6 +25,7 @@ from tests.web.xss_corpus import (
     load_payloads,
     urls_of,
 )
+from tests.web.xss_ideas import add_ideas
 
 
 def test_the_corpus_covers_the_classic_families_of_payloads() -> None:
@@ -73,6 +74,7 @@ def test_no_payload_becomes_markup_in_any_page(
     assert worker_of(app).wait(timeout=120)
     corpus.ids["job"] = [uploaded.headers["location"].rsplit("/", 1)[-1]]
     corpus.ids["username"] = [f"{role}-user" for role in ROLES]
+    corpus.ids.update(add_ideas(sessions, payloads))
 
     problems: list[str] = []
     texts: list[str] = []

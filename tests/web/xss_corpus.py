@@ -140,6 +140,8 @@ PARAM_KINDS: dict[str, str] = {
     "segment_id": "segment",
     "job_id": "job",
     "username": "username",
+    "campaign_id": "campaign",
+    "idea_id": "idea",
 }
 #: Routes whose answer is not a page about stored content.
 NOT_CONTENT = {"/signin"}

@@ -116,6 +116,7 @@ def demo(
             generate_company(chosen.name, seed).write_ground_truth(truth_dir, messages=False)
         _segments(sessions, only_missing=True)
     run_with_progress(sessions)
+    _ideas(sessions, truth_dir)
     company = generate_company(chosen.name, seed)
     support = company.world.teams[("Service client", "Genève")]
     links = {
@@ -237,6 +238,27 @@ def _segments(sessions: sessionmaker[Session], *, only_missing: bool = False) ->
             console.print(
                 f"segment {segment.name!r}: {segment.member_count:,} members", highlight=False
             )
+
+
+def _ideas(sessions: sessionmaker[Session], truth_dir: Path) -> None:
+    """Make the demo's campaigns and ideas out of its imported messages (once)."""
+    import orjson
+
+    from palabre.demo.ideas import load_demo_ideas
+    from palabre.fabric.models import Message
+
+    truth = orjson.loads((truth_dir / "truth.json").read_bytes())
+    with transaction(sessions) as session:
+        last = session.scalar(sa.select(sa.func.max(Message.created_at)))
+        if last is None:
+            return
+        report = load_demo_ideas(session, truth, today=last.date())
+    if report.campaigns:
+        console.print(
+            f"idea campaigns: {report.campaigns}, with {report.ideas:,} ideas, "
+            f"{report.votes:,} supporters' votes and {report.comments:,} comments",
+            highlight=False,
+        )
 
 
 def _accounts(

@@ -64,7 +64,9 @@ def _register() -> None:
         db,
         demo,
         evaluate,
+        ideas,
         imports,
+        notify,
         people,
         segments,
         serve,
@@ -76,7 +78,9 @@ def _register() -> None:
     app.add_typer(crowd.app, name="crowd")
     app.add_typer(db.app, name="db")
     app.add_typer(evaluate.app, name="eval")
+    app.add_typer(ideas.app, name="ideas")
     app.add_typer(imports.app, name="import")
+    app.add_typer(notify.app, name="notify")
     app.add_typer(people.app, name="people")
     app.add_typer(segments.app, name="segments")
     app.add_typer(signals.app, name="signals")

@@ -21,6 +21,7 @@ from tests.web.browser.conftest import LiveServer
 from tests.web.browser.test_admin_browser import sign_in
 from tests.web.conftest import PASSWORD
 from tests.web.xss_corpus import html_get_routes, import_corpus, load_payloads, urls_of
+from tests.web.xss_ideas import add_ideas
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +42,7 @@ def test_no_payload_runs_in_any_page(
     payloads = load_payloads()
     corpus = import_corpus(live_server.sessions, tmp_path, actor="test")
     corpus.ids["username"] = []
+    corpus.ids.update(add_ideas(live_server.sessions, payloads))
     app = create_app(settings)
     routes = [route for route in html_get_routes(app) if "job_id" not in route.params]
     app.state.engine.dispose()

@@ -1,0 +1,192 @@
+"""Tables of the innovation pillar: idea campaigns, ideas and what people do with them.
+
+A campaign asks a question to an audience and carries its own funnel (the ordered
+stages an idea goes through). Ideas are proposed to a campaign; people comment on them,
+follow them and support them (one support vote per person and idea). Every change of
+stage is kept (who, when, from, to, why), and followers get an in-app notification.
+Merging a duplicate never moves a supporter's vote behind their back: a
+:class:`VoteTransfer` waits for their consent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from palabre.db.base import Base, utcnow
+
+#: Who a campaign is open to; ``segment`` and ``team`` name which one.
+AUDIENCES: Final[tuple[str, ...]] = ("employees", "customers", "public", "segment", "team")
+#: The funnel of a campaign that does not choose its own.
+DEFAULT_STAGES: Final[tuple[str, ...]] = (
+    "proposed",
+    "under_review",
+    "selected",
+    "experimenting",
+    "adopted",
+    "declined",
+    "duplicate",
+)
+#: The stage a merged idea ends in (every funnel has it).
+DUPLICATE: Final = "duplicate"
+#: What happened to a vote transfer proposed to a supporter of a merged idea.
+TRANSFER_STATES: Final[tuple[str, ...]] = ("pending", "accepted", "declined", "automatic")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} in (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Campaign(Base):
+    """An idea campaign: a question put to an audience between two dates, with a funnel."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    question: Mapped[str] = mapped_column(sa.Text)
+    audience: Mapped[str] = mapped_column(sa.String(16))
+    audience_team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("team.id", ondelete="SET NULL")
+    )
+    audience_segment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("segment.id", ondelete="SET NULL")
+    )
+    opens_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    closes_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: The funnel, in order; the first stage is where new ideas start.
+    stages: Mapped[list[Any]] = mapped_column()
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(_in("audience", AUDIENCES), name="campaign_audience"),)
+
+
+class Idea(Base):
+    """An idea proposed to a campaign; ``merged_into_id`` is set when it was a duplicate."""
+
+    __tablename__ = "idea"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    #: Attachments, as links: ``[{"url": ..., "label": ...}]``.
+    links: Mapped[list[Any]] = mapped_column(default=list)
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    stage: Mapped[str] = mapped_column(sa.String(40))
+    #: The message an idea from the field was made from.
+    source_message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="SET NULL"), index=True
+    )
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("idea.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IdeaComment(Base):
+    """A comment on an idea."""
+
+    __tablename__ = "idea_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IdeaFollow(Base):
+    """A person follows an idea: they are notified when its stage changes."""
+
+    __tablename__ = "idea_follow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("idea_id", "person_id"),)
+
+
+class IdeaVote(Base):
+    """A person supports an idea (at most one vote per person and idea)."""
+
+    __tablename__ = "idea_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("idea_id", "person_id"),)
+
+
+class StageChange(Base):
+    """One step of an idea through its funnel (``from_stage`` None: its creation)."""
+
+    __tablename__ = "idea_stage_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(sa.String(40))
+    to_stage: Mapped[str] = mapped_column(sa.String(40))
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VoteTransfer(Base):
+    """A supporter of a merged idea is asked whether their vote moves to the surviving idea."""
+
+    __tablename__ = "vote_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    to_idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (
+        sa.UniqueConstraint("from_idea_id", "person_id"),
+        sa.CheckConstraint(_in("state", TRANSFER_STATES), name="vote_transfer_state"),
+    )
+
+
+class Notification(Base):
+    """An in-app notification for a person; the page words it from ``kind`` and ``details``.
+
+    ``emailed_at`` is set once the e-mail digest has carried it.
+    """
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    idea_id: Mapped[int | None] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column()
+    emailed_at: Mapped[dt.datetime | None] = mapped_column()

@@ -1,0 +1,193 @@
+"""JSON API of the innovation pillar: campaigns, ideas, votes, follows, funnel, notifications.
+
+Who may call what is the same as the pages (:mod:`palabre.web.innovation_views`); writes
+need the session's CSRF token in ``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from palabre.accounts.models import UserAccount
+from palabre.identity.models import Person
+from palabre.innovation import discovery, funnel, notifications, service
+from palabre.innovation.schemas import (
+    CampaignCreate,
+    CampaignListItemRead,
+    CampaignRead,
+    Changed,
+    CommentCreate,
+    CommentRead,
+    IdeaCreate,
+    IdeaListItemRead,
+    IdeaRead,
+    MergeRead,
+    MergeRequest,
+    NotificationRead,
+    SimilarIdeaRead,
+    StageChangeRead,
+    StageMove,
+    TransferAnswer,
+)
+from palabre.web.access import authenticated, requires
+from palabre.web.api import PREFIX
+from palabre.web.deps import DbSession
+from palabre.web.innovation_views import MANAGERS
+from palabre.web.listing import OptionalRowId, RowId, viewer_of
+
+router = APIRouter(prefix=PREFIX, tags=["innovation"])
+
+Manager = Annotated[UserAccount, requires(*MANAGERS)]
+Anyone = Annotated[UserAccount, authenticated()]
+
+
+@router.get("/campaigns", response_model=list[CampaignListItemRead])
+def list_campaigns(db: DbSession, user: Anyone) -> list[CampaignListItemRead]:
+    """The campaigns the caller may see, open ones first."""
+    return [
+        CampaignListItemRead(
+            campaign=CampaignRead.model_validate(r.campaign), ideas=r.ideas, open=r.open
+        )
+        for r in service.list_campaigns(db, viewer_of(user))
+    ]
+
+
+@router.post("/campaigns", response_model=CampaignRead, status_code=201)
+def create_campaign(db: DbSession, body: CampaignCreate, user: Manager) -> CampaignRead:
+    """Create a campaign (innovation managers)."""
+    made = service.create_campaign(db, actor=viewer_of(user).actor, **body.model_dump())
+    return CampaignRead.model_validate(made)
+
+
+@router.get("/campaigns/{campaign_id}/ideas", response_model=list[IdeaListItemRead])
+def campaign_ideas(
+    db: DbSession,
+    campaign_id: RowId,
+    user: Anyone,
+    stage: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[IdeaListItemRead]:
+    """A campaign's ideas, most supported first (merged duplicates left out)."""
+    _, rows = service.campaign_ideas(db, viewer_of(user), campaign_id, stage=stage)
+    return [IdeaListItemRead.model_validate(r) for r in rows]
+
+
+@router.post("/campaigns/{campaign_id}/ideas", response_model=IdeaRead, status_code=201)
+def submit_idea(db: DbSession, campaign_id: RowId, body: IdeaCreate, user: Anyone) -> IdeaRead:
+    """Propose an idea (the caller's account must be linked to a person of the audience)."""
+    viewer = viewer_of(user)
+    idea = service.submit_idea(db, viewer, campaign_id, **body.model_dump())
+    return _idea(db, user, idea.id)
+
+
+@router.get("/ideas/similar", response_model=list[SimilarIdeaRead])
+def similar_ideas(
+    db: DbSession,
+    user: Anyone,
+    title: Annotated[str, Query(max_length=300)] = "",
+    campaign: OptionalRowId = None,
+) -> list[SimilarIdeaRead]:
+    """Existing ideas whose title looks like ``title`` (French or English, typos forgiven)."""
+    found = discovery.similar_ideas(db, viewer_of(user), title, campaign_id=campaign)
+    return [
+        SimilarIdeaRead(
+            idea=IdeaListItemRead.model_validate(f.idea), campaign_id=f.campaign_id, score=f.score
+        )
+        for f in found
+    ]
+
+
+def _idea(db: DbSession, user: UserAccount, idea_id: int) -> IdeaRead:
+    page = funnel.idea_page(db, viewer_of(user), idea_id)
+    idea = page.idea
+    return IdeaRead(
+        id=idea.id,
+        campaign_id=idea.campaign_id,
+        title=idea.title,
+        body=idea.body,
+        tags=list(idea.tags),
+        links=list(idea.links),
+        stage=idea.stage,
+        author=page.author,
+        supporters=page.supporters,
+        following=page.following,
+        supporting=page.supporting,
+        merged_into_id=idea.merged_into_id,
+        source_message_id=idea.source_message_id,
+        created_at=idea.created_at,
+        comments=[CommentRead.model_validate(c) for c in page.comments],
+        history=[StageChangeRead.model_validate(h) for h in page.history],
+    )
+
+
+@router.get("/ideas/{idea_id}", response_model=IdeaRead)
+def get_idea(db: DbSession, idea_id: RowId, user: Anyone) -> IdeaRead:
+    """An idea with its supporters count, comments and stage history."""
+    return _idea(db, user, idea_id)
+
+
+@router.post("/ideas/{idea_id}/vote", response_model=Changed)
+def vote(db: DbSession, idea_id: RowId, user: Anyone) -> Changed:
+    """Support the idea (one vote per person)."""
+    return Changed(changed=service.vote_for_idea(db, viewer_of(user), idea_id))
+
+
+@router.delete("/ideas/{idea_id}/vote", response_model=Changed)
+def unvote(db: DbSession, idea_id: RowId, user: Anyone) -> Changed:
+    """Withdraw one's support."""
+    return Changed(changed=service.vote_for_idea(db, viewer_of(user), idea_id, support=False))
+
+
+@router.post("/ideas/{idea_id}/follow", response_model=Changed)
+def follow(db: DbSession, idea_id: RowId, user: Anyone) -> Changed:
+    """Follow the idea (notified when its stage changes)."""
+    return Changed(changed=service.follow_idea(db, viewer_of(user), idea_id))
+
+
+@router.delete("/ideas/{idea_id}/follow", response_model=Changed)
+def unfollow(db: DbSession, idea_id: RowId, user: Anyone) -> Changed:
+    """Stop following the idea."""
+    return Changed(changed=service.follow_idea(db, viewer_of(user), idea_id, follow=False))
+
+
+@router.post("/ideas/{idea_id}/comments", response_model=CommentRead, status_code=201)
+def comment(db: DbSession, idea_id: RowId, body: CommentCreate, user: Anyone) -> CommentRead:
+    """Comment on the idea."""
+    made = service.comment_on_idea(db, viewer_of(user), idea_id, body.body)
+    author = db.get(Person, made.author_id) if made.author_id else None
+    return CommentRead(
+        author=author.display_name if author else None, body=made.body, created_at=made.created_at
+    )
+
+
+@router.post("/ideas/{idea_id}/stage", response_model=StageChangeRead)
+def move_stage(db: DbSession, idea_id: RowId, body: StageMove, user: Manager) -> StageChangeRead:
+    """Move the idea to another stage of its funnel; followers are notified."""
+    change = funnel.move_stage(db, viewer_of(user), idea_id, body.stage, note=body.note)
+    return StageChangeRead.model_validate(change)
+
+
+@router.post("/ideas/{idea_id}/merge", response_model=MergeRead)
+def merge(db: DbSession, idea_id: RowId, body: MergeRequest, user: Manager) -> MergeRead:
+    """Merge the idea into ``into``; its supporters are asked before their votes move."""
+    report = funnel.merge_ideas(db, viewer_of(user), idea_id, body.into, note=body.note)
+    return MergeRead.model_validate(report)
+
+
+@router.post("/vote-transfers/{transfer_id}", response_model=Changed)
+def answer_transfer(
+    db: DbSession, transfer_id: RowId, body: TransferAnswer, user: Anyone
+) -> Changed:
+    """Accept or decline moving one's vote from a merged idea to the surviving one."""
+    funnel.answer_transfer(db, viewer_of(user), transfer_id, accept=body.accept)
+    return Changed(changed=True)
+
+
+@router.get("/notifications", response_model=list[NotificationRead])
+def list_notifications(db: DbSession, user: Anyone) -> list[NotificationRead]:
+    """The caller's latest notifications, newest first."""
+    return [
+        NotificationRead.model_validate(n)
+        for n in notifications.list_notifications(db, user.person_id)
+    ]

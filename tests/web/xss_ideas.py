@@ -1,0 +1,40 @@
+"""Campaigns and ideas whose every text is an XSS payload, for tests/web/test_xss.py."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.db.engine import transaction
+from palabre.identity.models import Person
+from palabre.innovation import funnel, service
+from palabre.people.service import Viewer
+
+
+def add_ideas(sessions: sessionmaker[Session], payloads: list[str]) -> dict[str, list[str]]:
+    """A campaign, ideas, comments, a stage move and a merge, written with ``payloads``;
+    returns the ids to fill ``{campaign_id}`` and ``{idea_id}``."""
+    manager = Viewer(actor="test", role="innovation")
+    with transaction(sessions) as session:
+        author = Person(kind="employee", display_name=payloads[1])
+        session.add(author)
+        session.flush()
+        writer = Viewer(actor=payloads[2][:200], role="member", person_id=author.id)
+        campaign = service.create_campaign(
+            session, name=payloads[0][:200], question=payloads[3], audience="public", actor="test"
+        )
+        ideas = []
+        for n, payload in enumerate(payloads[4:10]):
+            ideas.append(
+                service.submit_idea(
+                    session,
+                    writer,
+                    campaign.id,
+                    title=f"{payload[:280]} {n}",
+                    body=payloads[(n + 11) % len(payloads)],
+                    tags=[payloads[(n + 12) % len(payloads)][:40]],
+                )
+            )
+            service.comment_on_idea(session, writer, ideas[-1].id, payload)
+        funnel.move_stage(session, manager, ideas[0].id, "selected", note=payloads[5])
+        funnel.merge_ideas(session, manager, ideas[1].id, ideas[0].id, note=payloads[6])
+        return {"campaign": [str(campaign.id)], "idea": [str(i.id) for i in ideas[:3]]}
