@@ -90,6 +90,49 @@ class Settings(BaseSettings):
         description="Time zone in which the web interface shows dates and times (IANA name).",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends alert e-mails. Unset: e-mail deliveries fail, logged.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(
+        default=None, description="User name for SMTP authentication (unset: no login)."
+    )
+    smtp_password: str | None = Field(default=None, description="Password for SMTP authentication.")
+    smtp_from: str = Field(
+        default="palabre@localhost", description="Sender address of the alert e-mails."
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the SMTP connection with STARTTLS before logging in and sending.",
+    )
+    smtp_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds to wait for the SMTP server."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds to wait for a webhook receiver."
+    )
+    alert_delivery_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Attempts at delivering one alert on one channel before it stays failed.",
+    )
+    anomaly_webhook_url: str | None = Field(
+        default=None,
+        description="Webhook that receives the anomalies the segment watch raises (unset: none).",
+    )
+    anomaly_emails: str | None = Field(
+        default=None,
+        description="Addresses, separated by commas, that receive the anomalies by e-mail.",
+    )
+    anomaly_persistence_days: int = Field(
+        default=2,
+        ge=1,
+        le=28,
+        description="Consecutive days a significant rise must last before it raises an anomaly.",
+    )
+
     @field_validator("display_time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:

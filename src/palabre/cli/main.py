@@ -59,6 +59,7 @@ def _register() -> None:
     # Sub-commands live in their own modules; registering them here keeps
     # the import graph one-way (cli -> services).
     from palabre.cli import (
+        alerts,
         analyze,
         crowd,
         db,
@@ -72,6 +73,7 @@ def _register() -> None:
         users,
     )
 
+    app.add_typer(alerts.app, name="alerts")
     app.add_typer(crowd.app, name="crowd")
     app.add_typer(db.app, name="db")
     app.add_typer(imports.app, name="import")
