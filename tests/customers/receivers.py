@@ -64,7 +64,7 @@ def webhook_receiver(behaviour: str = "accept", delay: float = 0.0) -> Iterator[
     posted = Posted()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             posted.hits += 1
@@ -79,7 +79,7 @@ def webhook_receiver(behaviour: str = "accept", delay: float = 0.0) -> Iterator[
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # keep the test output clean
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

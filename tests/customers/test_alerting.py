@@ -97,7 +97,8 @@ def test_a_one_day_blip_is_no_anomaly_but_a_lasting_rise_is() -> None:
     finding = found[0]
     assert finding.change == pytest.approx(3.0)  # 24 observed, 6 expected
     assert finding.severity == "high"
-    assert finding.p_value is not None and finding.p_value < 0.01
+    assert finding.p_value is not None
+    assert finding.p_value < 0.01
 
 
 def test_variation_within_the_usual_range_raises_nothing() -> None:
