@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from palabre.accounts.models import UserAccount
+from palabre.customers import alerts
 from palabre.customers.watch import SIGNALS
 from palabre.errors import ValidationError
 from palabre.pipeline import results
@@ -67,6 +68,7 @@ def dashboard(
         "signals": SIGNALS,
         "signal_labels": SIGNAL_LABELS,
         "heat_class": heat_class,
+        "open_alerts": alerts.open_count(db),
     }
     return render(request, "customers/dashboard.html", context, user=user)
 
