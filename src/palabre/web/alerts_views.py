@@ -131,7 +131,7 @@ def alerts_api(
     items = [
         AlertRead(
             id=v.alert.id,
-            kind=v.alert.kind,  # type: ignore[arg-type]
+            kind=v.alert.kind,
             rule=v.rule_name,
             segment_id=v.alert.segment_id,
             segment=v.segment_name,
@@ -143,8 +143,8 @@ def alerts_api(
             change=v.alert.change,
             p_value=v.alert.p_value,
             volume=v.alert.volume,
-            severity=v.alert.severity,  # type: ignore[arg-type]
-            state=v.alert.state,  # type: ignore[arg-type]
+            severity=v.alert.severity,
+            state=v.alert.state,
             deliveries=[DeliveryRead.model_validate(d) for d in v.deliveries],
         )
         for v in views
