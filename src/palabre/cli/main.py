@@ -62,6 +62,7 @@ def _register() -> None:
         alerts,
         analyze,
         crowd,
+        customers,
         db,
         demo,
         imports,
@@ -75,6 +76,7 @@ def _register() -> None:
 
     app.add_typer(alerts.app, name="alerts")
     app.add_typer(crowd.app, name="crowd")
+    app.add_typer(customers.app, name="customers")
     app.add_typer(db.app, name="db")
     app.add_typer(imports.app, name="import")
     app.add_typer(people.app, name="people")

@@ -25,6 +25,7 @@ from palabre.web import (
     api_people,
     auth,
     conversations_views,
+    customer_people_views,
     customers_views,
     errors,
     pages,
@@ -90,10 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversations_views.router)
     app.include_router(alerts_views.router)
     app.include_router(customers_views.router)
+    app.include_router(customer_people_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
     app.include_router(alerts_views.api_router)
+    app.include_router(customer_people_views.api_router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
     app.include_router(admin_imports.router)
