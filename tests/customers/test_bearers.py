@@ -109,8 +109,7 @@ def test_followers_add_reach_but_not_negativity() -> None:
     messages, reactions, mentions = _town().frames()
     plain = {b.person: b for b in bearers.score_bearers(messages, reactions, mentions)}
     known = {
-        b.person: b
-        for b in bearers.score_bearers(messages, reactions, mentions, {"gus": 50_000})
+        b.person: b for b in bearers.score_bearers(messages, reactions, mentions, {"gus": 50_000})
     }
     assert known["gus"].reach > plain["gus"].reach
     assert known["gus"].negativity == plain["gus"].negativity

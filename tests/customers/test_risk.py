@@ -30,16 +30,12 @@ def _history() -> tuple[list[MessageRow], list[dict[str, float]]]:
 def test_a_fading_customer_who_talks_of_leaving_ranks_first_with_reasons() -> None:
     messages, signals = _history()
     customers = [CustomerRow("steady"), CustomerRow("leaving")]
-    ranked = risk.score_customers(
-        risk.reference_model(), customers, messages, signals, AS_OF
-    )
+    ranked = risk.score_customers(risk.reference_model(), customers, messages, signals, AS_OF)
     assert [r.customer for r in ranked] == ["leaving", "steady"]
     leaving, steady = ranked
     assert 0.0 < steady.probability < leaving.probability < 1.0
     assert leaving.reasons
     assert all(r.text_fr and r.text_en for r in leaving.reasons)
     assert any(r.contribution > 0 for r in leaving.reasons)
-    top = risk.score_customers(
-        risk.reference_model(), customers, messages, signals, AS_OF, top=1
-    )
+    top = risk.score_customers(risk.reference_model(), customers, messages, signals, AS_OF, top=1)
     assert [r.customer for r in top] == ["leaving"]

@@ -60,9 +60,10 @@ def test_the_page_ranks_customers_with_evidence_and_is_audited(
     page = client.get("/customers/flag-bearers")
     assert top["name"] in page.text
     assert f"/conversations/threads/{top['evidence'][0]['thread_id']}#message-" in page.text
-    assert "Porte-drapeaux" in client.get(
-        "/customers/flag-bearers", headers={"Accept-Language": "fr"}
-    ).text
+    assert (
+        "Porte-drapeaux"
+        in client.get("/customers/flag-bearers", headers={"Accept-Language": "fr"}).text
+    )
     with analysed() as session:
         views = session.scalars(
             sa.select(AuditEntry.actor).where(AuditEntry.action == "customers.view_flag_bearers")

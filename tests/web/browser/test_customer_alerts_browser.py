@@ -103,9 +103,7 @@ def test_an_analyst_handles_alerts_and_reads_bearers_and_customers_at_risk(
         ).scalar_one()
     page.goto(live_server.url + "/customers")
     page.locator(f'a[href="/customers/segments/{france}/at-risk"]').click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Customers at risk · Clients France"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customers at risk · Clients France")
     risky = page.locator("#at-risk > li")
     expect(risky.first).to_be_visible()
     expect(risky.first.locator(".tag.risk")).to_have_text(re.compile(r"^[0-9]+%$"))
