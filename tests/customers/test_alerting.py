@@ -121,3 +121,11 @@ def test_rises_of_good_signals_and_falls_are_no_anomaly() -> None:
 def test_severity_grows_with_the_size_of_the_change(change: float, severity: str) -> None:
     assert alerting.change_severity(change) == severity
     assert alerting.excess_severity(0.2 * (1 + change), 0.2) == severity
+
+
+def test_a_signal_rising_from_nothing_is_a_high_anomaly_without_a_ratio() -> None:
+    daily = _daily({40: 30, 41: 30}, usual=0)
+    [finding] = alerting.anomaly_findings(daily, [_day(41)], persistence=2)
+    assert finding.change is None
+    assert finding.baseline == pytest.approx(30 / (28 * 60))  # day 40 is in the baseline
+    assert finding.severity == "high"

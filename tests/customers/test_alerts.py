@@ -235,3 +235,56 @@ def test_anomalies_go_to_the_addresses_of_the_settings(
     assert _analyze(built, configured) == 0
     with built() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(AlertDelivery)) == 0
+
+
+def _spike_rows(days: int, spike_days: int, per_day: int = 12) -> list[dict[str, str]]:
+    """France writes ``per_day`` neutral messages a day for ``days`` days; on the last
+    ``spike_days`` days most of them are angry."""
+    calm, angry = world.TEXTS[7], world.TEXTS[0]
+    rows = []
+    for day in range(days):
+        when = dt.datetime.combine(world.START + dt.timedelta(days=day), dt.time(9))
+        for k in range(per_day):
+            spiking = day >= days - spike_days and k < per_day * 3 // 4
+            rows.append(
+                {
+                    "id": f"s{day}-{k}",
+                    "channel": "forum",
+                    "channel_kind": "community",
+                    "author": ("claire", "paul")[k % 2],
+                    "created_at": (when + dt.timedelta(minutes=k))
+                    .replace(tzinfo=dt.UTC)
+                    .isoformat(),
+                    "text": angry if spiking else calm,
+                }
+            )
+    return rows
+
+
+@pytest.mark.parametrize(("spike_days", "raised"), [(1, 0), (2, 1)])
+def test_an_anomaly_needs_a_lasting_rise_and_goes_to_the_settings_targets(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    tmp_path: Path,
+    spike_days: int,
+    raised: int,
+) -> None:
+    world.build(sessions, tmp_path, messages=1)
+    world.import_messages(
+        sessions, world.write_messages(tmp_path / "spike.csv", _spike_rows(40, spike_days))
+    )
+    with webhook_receiver() as (url, posted):
+        configured = settings.model_copy(
+            update={"anomaly_webhook_url": url, "anomaly_persistence_days": 2}
+        )
+        assert _analyze(sessions, configured) == raised
+        with transaction(sessions) as session:
+            delivery.deliver_pending(session, configured, backoff=0)
+    with sessions() as session:
+        found = session.scalars(sa.select(Alert)).all()
+    assert [(a.kind, a.signal) for a in found] == [("anomaly", "discontent")] * raised
+    assert len(posted.documents) == raised
+    if raised:
+        assert found[0].severity == "high"
+        assert found[0].p_value is not None
+        assert posted.documents[0]["alert"]["kind"] == "anomaly"

@@ -20,7 +20,8 @@ correction, :func:`palabre.customers.watch.compare` over a one-day window), by a
 one. Suggestions and praise rising is good news: never an anomaly.
 
 Severity is the size of the change: for an anomaly the observed count against the
-expected one (+100 % and more: high, +50 %: medium, less: low); for a rule the share
+expected one (+100 % and more: high, +50 %: medium, less: low; a signal that the same
+weekdays of the baseline never carried has no expected count: a rise from nothing, high); for a rule the share
 against the threshold (twice the threshold and more: high, 1.5 times: medium).
 """
 
@@ -190,8 +191,8 @@ def anomaly_findings(
                 for c in watch.compare(everywhere, day, window=1)
                 if c.signal in WORRYING
                 and c.status == "up"
-                and c.change is not None
-                and c.change >= min_change
+                # No expected count (none on those weekdays before): a rise from nothing.
+                and (c.change is None or c.change >= min_change)
             }
         return cache[day]
 
@@ -203,7 +204,7 @@ def anomaly_findings(
                 (segment, signal) in rises(day - dt.timedelta(days=k))
                 for k in range(1, persistence)
             )
-            if not lasting or comparison.change is None or comparison.share is None:
+            if not lasting or comparison.share is None:
                 continue
             found.append(
                 Finding(
@@ -218,7 +219,9 @@ def anomaly_findings(
                     volume=comparison.window_volume,
                     change=comparison.change,
                     p_value=comparison.p_value,
-                    severity=change_severity(comparison.change),
+                    severity="high"
+                    if comparison.change is None
+                    else change_severity(comparison.change),
                 )
             )
     return found
