@@ -21,8 +21,9 @@ one. Suggestions and praise rising is good news: never an anomaly.
 
 Severity is the size of the change: for an anomaly the observed count against the
 expected one (+100 % and more: high, +50 %: medium, less: low; a signal that the same
-weekdays of the baseline never carried has no expected count: a rise from nothing, high); for a rule the share
-against the threshold (twice the threshold and more: high, 1.5 times: medium).
+weekdays of the baseline never carried has no expected count: a rise from nothing,
+high); for a rule the share against the threshold (twice the threshold and more: high,
+1.5 times: medium).
 """
 
 from __future__ import annotations
