@@ -140,7 +140,11 @@ def _attempt(settings: Settings, delivery: AlertDelivery, document: dict[str, An
     if delivery.channel == "webhook":
         post_webhook(delivery.target, document, settings.webhook_timeout)
     else:
-        send_email(settings, email_message(document, settings.smtp_from, delivery.target))
+        try:
+            message = email_message(document, settings.smtp_from, delivery.target)
+        except ValueError as exc:  # a header the e-mail policy refuses (a line break)
+            raise DeliveryError(f"the e-mail could not be written: {exc}") from None
+        send_email(settings, message)
 
 
 def deliver_pending(
