@@ -288,3 +288,19 @@ def test_an_anomaly_needs_a_lasting_rise_and_goes_to_the_settings_targets(
         assert found[0].severity == "high"
         assert found[0].p_value is not None
         assert posted.documents[0]["alert"]["kind"] == "anomaly"
+
+
+def test_a_removed_rule_keeps_its_alerts_and_a_new_rule_starts_afresh(
+    built: sessionmaker[Session],
+) -> None:
+    _add_rule(built)
+    first = _analyze(built)
+    assert first >= 1
+    with transaction(built) as session:
+        alerts.remove_rule(session, alerts.find_rule(session, "France unhappy"), actor="test")
+    _add_rule(built)  # same name, perhaps the same id
+    assert _analyze(built) == first
+    with built() as session:
+        kept = session.scalars(sa.select(Alert).where(Alert.rule_id.is_(None))).all()
+        assert len(kept) == first
+        assert all(a.key.startswith("removed:") for a in kept)

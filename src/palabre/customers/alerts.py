@@ -140,6 +140,12 @@ def remove_rule(session: Session, rule: AlertRule, *, actor: str) -> None:
         subject_id=rule.id,
         details={"name": rule.name},
     )
+    # Its alerts stay, under a key no later rule can take (SQLite may reuse the id).
+    session.execute(
+        sa.update(Alert)
+        .where(Alert.key == f"rule:{rule.id}")
+        .values(key=f"removed:{rule.id}:{int(rule.created_at.timestamp())}")
+    )
     session.delete(rule)
     session.flush()
 
