@@ -96,11 +96,15 @@ class Settings(BaseSettings):
     )
     smtp_host: str | None = Field(
         default=None,
-        description="SMTP server that sends e-mail (the notification digest). Unset: no e-mail.",
+        description=(
+            "SMTP server that sends e-mail (alerts, the notification digest). "
+            "Unset: no e-mail is sent (alert deliveries are logged as failed)."
+        ),
     )
-    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
     smtp_starttls: bool = Field(
-        default=False, description="Switch the SMTP connection to TLS (STARTTLS) before sending."
+        default=True,
+        description="Upgrade the SMTP connection with STARTTLS before signing in and sending.",
     )
     smtp_username: str | None = Field(
         default=None, description="User name to sign in to the SMTP server (unset: no sign-in)."
@@ -110,6 +114,32 @@ class Settings(BaseSettings):
     )
     smtp_from: str = Field(
         default="palabre@localhost", description="Sender address of the e-mails palabre sends."
+    )
+    smtp_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds to wait for the SMTP server."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds to wait for a webhook receiver."
+    )
+    alert_delivery_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Attempts at delivering one alert on one channel before it stays failed.",
+    )
+    anomaly_webhook_url: str | None = Field(
+        default=None,
+        description="Webhook that receives the anomalies the segment watch raises (unset: none).",
+    )
+    anomaly_emails: str | None = Field(
+        default=None,
+        description="Addresses, separated by commas, that receive the anomalies by e-mail.",
+    )
+    anomaly_persistence_days: int = Field(
+        default=2,
+        ge=1,
+        le=28,
+        description="Consecutive days a significant rise must last before it raises an anomaly.",
     )
 
     @field_validator("display_time_zone")

@@ -41,6 +41,7 @@ def test_the_digest_mails_each_follower_once_in_their_language_then_nothing_more
         update={
             "smtp_host": "127.0.0.1",
             "smtp_port": sink.port,
+            "smtp_starttls": False,
             "public_url": "https://ideas.example",
         }
     )

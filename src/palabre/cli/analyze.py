@@ -16,6 +16,7 @@ from rich.progress import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.cli.context import console, err_console, state
+from palabre.config import Settings
 
 if TYPE_CHECKING:
     from palabre.pipeline.runner import AnalysisReport
@@ -25,12 +26,19 @@ STAGE_LABELS = {
     "search_index": "search index",
     "score": "scoring messages",
     "segment_day": "segment watch (days)",
+    "alerts": "alerts (days)",
 }
 
 
-def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) -> AnalysisReport:
+def run_with_progress(
+    sessions: sessionmaker[Session],
+    *,
+    full: bool = False,
+    settings: Settings | None = None,
+    deliver: bool = True,
+) -> AnalysisReport:
     """Run the analysis with one progress bar per stage (on standard error, when a
-    terminal), then print what it did."""
+    terminal), then print what it did; with ``deliver``, send the alerts it raised."""
     # Imported here: polars, scipy and the text model are not needed by other commands.
     from palabre.pipeline.runner import run_analysis
 
@@ -50,7 +58,7 @@ def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) ->
                 tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = run_analysis(sessions, full=full, progress=progress)
+        report = run_analysis(sessions, full=full, progress=progress, settings=settings)
     indexed = report.stage("search_index")
     scored = report.stage("score")
     days = report.stage("segment_day")
@@ -62,7 +70,26 @@ def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) ->
         f"{report.seconds:.1f} s in all",
         highlight=False,
     )
+    raised = report.stage("alerts").rows_out
+    console.print(f"alerts: {raised:,} raised", highlight=False)
+    if deliver and settings is not None:
+        deliver_and_print(sessions, settings)
     return report
+
+
+def deliver_and_print(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Send the pending alert deliveries (one transaction) and say how it went."""
+    from palabre.customers.delivery import deliver_pending
+    from palabre.db.engine import transaction
+
+    with transaction(sessions) as session:
+        done = deliver_pending(session, settings)
+    if done.sent or done.failed:
+        console.print(
+            f"alert deliveries: {done.sent:,} sent, {done.failed:,} failed "
+            "(see palabre alerts list)",
+            highlight=False,
+        )
 
 
 def analyze(
@@ -72,5 +99,7 @@ def analyze(
         typer.Option("--full", help="Recompute everything, not only what is new or edited."),
     ] = False,
 ) -> None:
-    """Score new and edited messages and update the segment watch (incremental)."""
-    run_with_progress(state(ctx).sessions(), full=full)
+    """Score new and edited messages, update the segment watch and raise alerts
+    (incremental); then deliver the alerts raised."""
+    app_state = state(ctx)
+    run_with_progress(app_state.sessions(), full=full, settings=app_state.settings)

@@ -59,8 +59,10 @@ def _register() -> None:
     # Sub-commands live in their own modules; registering them here keeps
     # the import graph one-way (cli -> services).
     from palabre.cli import (
+        alerts,
         analyze,
         crowd,
+        customers,
         db,
         demo,
         evaluate,
@@ -75,7 +77,9 @@ def _register() -> None:
         users,
     )
 
+    app.add_typer(alerts.app, name="alerts")
     app.add_typer(crowd.app, name="crowd")
+    app.add_typer(customers.app, name="customers")
     app.add_typer(db.app, name="db")
     app.add_typer(evaluate.app, name="eval")
     app.add_typer(ideas.app, name="ideas")

@@ -1,13 +1,15 @@
-"""Tables of the customer-voice pillar: the segment watch's daily aggregates."""
+"""Tables of the customer-voice pillar: the segment watch's daily aggregates, alert rules,
+alerts and their delivery log."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from palabre.db.base import Base
+from palabre.db.base import Base, utcnow
 
 
 class SegmentDay(Base):
@@ -35,3 +37,105 @@ class SegmentDay(Base):
     sentiment_sum: Mapped[float] = mapped_column(sa.Float)
 
     __table_args__ = (sa.Index("ix_segment_day_segment_day", "segment_id", "day"),)
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+ALERT_KINDS = ("rule", "anomaly")
+ALERT_STATES = ("open", "acknowledged", "closed")
+ALERT_SEVERITIES = ("low", "medium", "high")
+DELIVERY_CHANNELS = ("webhook", "email")
+DELIVERY_STATUSES = ("pending", "sent", "failed")
+
+
+class AlertRule(Base):
+    """Raise an alert when a signal's daily share in a segment stays above ``threshold``
+    for ``persistence_days`` days in a row, each day with at least ``min_volume``
+    messages. ``segment_id`` empty: every customer segment. Delivered in the app, and
+    to ``webhook_url`` and ``emails`` when set."""
+
+    __tablename__ = "alert_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    segment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("segment.id", ondelete="CASCADE"), index=True
+    )
+    signal: Mapped[str] = mapped_column(sa.String(32))
+    threshold: Mapped[float] = mapped_column(sa.Float)
+    min_volume: Mapped[int] = mapped_column(default=10)
+    persistence_days: Mapped[int] = mapped_column(default=1)
+    webhook_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    emails: Mapped[list[Any]] = mapped_column(default=list)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("threshold >= 0 and threshold <= 1", name="threshold"),
+        sa.CheckConstraint("min_volume >= 1", name="min_volume"),
+        sa.CheckConstraint("persistence_days >= 1", name="persistence_days"),
+    )
+
+
+class Alert(Base):
+    """One episode of a rule breached or an anomaly found, in one segment and signal.
+
+    ``day`` is the day it was raised (persistence reached), ``last_day`` the last day the
+    condition held: a condition lasting a week is one alert, extended, never seven.
+    ``key`` names the episode's source (``rule:<id>`` or ``anomaly``) so that each
+    (key, segment, signal, day) is raised at most once (unique), whatever the runs.
+    """
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("alert_rule.id", ondelete="SET NULL"), index=True
+    )
+    segment_id: Mapped[int] = mapped_column(sa.ForeignKey("segment.id", ondelete="CASCADE"))
+    signal: Mapped[str] = mapped_column(sa.String(32))
+    day: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    last_day: Mapped[dt.date] = mapped_column(sa.Date)
+    #: the signal's share on the day it was raised, and the segment's baseline share
+    value: Mapped[float] = mapped_column(sa.Float)
+    baseline: Mapped[float | None] = mapped_column(sa.Float)
+    volume: Mapped[int] = mapped_column()
+    change: Mapped[float | None] = mapped_column(sa.Float)
+    p_value: Mapped[float | None] = mapped_column(sa.Float)
+    severity: Mapped[str] = mapped_column(sa.String(16))
+    state: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+    __table_args__ = (
+        sa.UniqueConstraint("key", "segment_id", "signal", "day"),
+        sa.CheckConstraint("kind in ('rule', 'anomaly')", name="kind"),
+        sa.CheckConstraint("state in ('open', 'acknowledged', 'closed')", name="state"),
+        sa.CheckConstraint("severity in ('low', 'medium', 'high')", name="severity"),
+    )
+
+
+class AlertDelivery(Base):
+    """One alert sent (or being sent) on one channel to one target: the delivery log."""
+
+    __tablename__ = "alert_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(sa.ForeignKey("alert.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    target: Mapped[str] = mapped_column(sa.String(2000))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (
+        sa.UniqueConstraint("alert_id", "channel", "target"),
+        sa.CheckConstraint("channel in ('webhook', 'email')", name="channel"),
+        sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+    )

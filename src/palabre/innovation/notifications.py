@@ -191,7 +191,7 @@ def send_digest(
     if not by_person:
         return DigestReport(0, 0, 0)
     try:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
     except OSError as exc:
         raise PalabreError(
             f"cannot reach the SMTP server {settings.smtp_host}:{settings.smtp_port}: {exc}"

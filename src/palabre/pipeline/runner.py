@@ -25,6 +25,11 @@ On SQLite, it indexes the messages written since it last ran for text search
 (:func:`palabre.fabric.search_index.catch_up`); imports leave that to it. Nothing to do
 on PostgreSQL, whose indexes follow every write.
 
+Alerts stage
+------------
+Rules and anomalies on the latest days of the watch (:mod:`palabre.pipeline.alert_run`):
+new alerts are stored once, with their deliveries queued.
+
 Runs are meant to run one at a time (``palabre analyze``, ``palabre demo``).
 """
 
@@ -42,6 +47,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.config import Settings
 from palabre.customers import watch
 from palabre.customers.models import SegmentDay
 from palabre.db.base import table_of, utcnow
@@ -104,11 +110,13 @@ def run_analysis(
     progress: Progress | None = None,
     engine: Engine | None = None,
     chunk_size: int = CHUNK_SIZE,
+    settings: Settings | None = None,
 ) -> AnalysisReport:
     """Bring the results tables up to date with the messages (see the module docstring).
 
     Each chunk commits on its own (``sessions`` gives one session per transaction): the
-    run is its own transaction boundary, as an import is.
+    run is its own transaction boundary, as an import is. ``settings`` gives the
+    anomalies' persistence and where they are delivered (None: defaults, in the app only).
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
@@ -118,6 +126,7 @@ def run_analysis(
     report.stages.append(_search_index(sessions, progress))
     report.stages.append(_score(sessions, engine, full, progress, chunk_size))
     report.stages.append(_segment_days(sessions, engine, full, progress, chunk_size))
+    report.stages.append(_alerts(sessions, engine, full, progress, settings))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -134,6 +143,23 @@ def _search_index(sessions: sessionmaker[Session], progress: Progress | None) ->
     return StageReport(
         "search_index", rows_in=pending, rows_out=done, seconds=time.perf_counter() - started
     )
+
+
+def _alerts(
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    full: bool,
+    progress: Progress | None,
+    settings: Settings | None,
+) -> StageReport:
+    from palabre.pipeline.alert_run import run_alerts
+
+    if progress:
+        progress("alerts", 0, None)
+    days, raised, seconds = run_alerts(sessions, engine, full, settings)
+    if progress:
+        progress("alerts", days, days)
+    return StageReport("alerts", rows_in=days, rows_out=raised, seconds=seconds)
 
 
 # -- watermarks -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The stages of ``palabre analyze``, in order: score the messages, then aggregate per
-segment and day. Each is pure (Polars tables in, Polars tables out)."""
+"""The stages of ``palabre analyze``, in order: score the messages, aggregate per segment
+and day, then look for alerts. Each is pure (Polars tables in, Polars tables out)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 import polars as pl
 
-from palabre.customers import watch
+from palabre.customers import alerting, watch
 from palabre.pipeline.stage import Stage, Tables
 from palabre.text.adaptation import Adaptation
 from palabre.text.model import EVIDENCE_THRESHOLD, SENTIMENT_LABELS, default_model_path
@@ -120,3 +120,48 @@ class SegmentDayStage(Stage):
     def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
         """Daily counts of the rows of ``scored``."""
         return {"segment_day": watch.daily_counts(tables["scored"])}
+
+
+class AlertStage(Stage):
+    """Rules breached and anomalies found on the days asked about
+    (:mod:`palabre.customers.alerting`).
+
+    Inputs: ``segment_day`` (the watch's daily counts, from far enough back: see
+    :func:`palabre.customers.alerting.history_start`), ``rules`` (the enabled rules: the
+    fields of :class:`palabre.customers.alerting.RuleSpec`) and ``days`` (column ``day``).
+    Output ``findings``: one row per :class:`palabre.customers.alerting.Finding`.
+    """
+
+    name: ClassVar[str] = "alerts"
+    version: ClassVar[str] = f"1-{alerting.MIN_ANOMALY_CHANGE}"
+    inputs: ClassVar[tuple[str, ...]] = ("segment_day", "rules", "days")
+    outputs: ClassVar[tuple[str, ...]] = ("findings",)
+
+    def __init__(self, persistence: int = 2) -> None:
+        self.persistence = persistence
+
+    def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
+        """Findings of the rules, then of the anomaly test, on each day of ``days``."""
+        days = tables["days"]["day"].to_list()
+        rules = [alerting.RuleSpec(**row) for row in tables["rules"].iter_rows(named=True)]
+        daily = tables["segment_day"]
+        found = [
+            *alerting.rule_findings(daily, rules, days),
+            *alerting.anomaly_findings(daily, days, persistence=self.persistence),
+        ]
+        schema: dict[str, pl.DataType | type[pl.DataType]] = {
+            "key": pl.String,
+            "kind": pl.String,
+            "rule_id": pl.Int64,
+            "segment_id": pl.Int64,
+            "signal": pl.String,
+            "day": pl.Date,
+            "value": pl.Float64,
+            "baseline": pl.Float64,
+            "volume": pl.Int64,
+            "change": pl.Float64,
+            "p_value": pl.Float64,
+            "severity": pl.String,
+        }
+        rows = [tuple(getattr(f, name) for name in schema) for f in found]
+        return {"findings": pl.DataFrame(rows, schema=schema, orient="row")}

@@ -17,6 +17,7 @@ from palabre.db.engine import make_engine, session_factory
 from palabre.web import (
     admin_imports,
     admin_views,
+    alerts_views,
     api,
     api_admin,
     api_conversations,
@@ -25,6 +26,7 @@ from palabre.web import (
     api_people,
     auth,
     conversations_views,
+    customer_people_views,
     customers_views,
     errors,
     innovation_views,
@@ -89,12 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(people_views.router)
     app.include_router(conversations_views.router)
+    app.include_router(alerts_views.router)
     app.include_router(customers_views.router)
     app.include_router(innovation_views.router)
+    app.include_router(customer_people_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
     app.include_router(api_innovation.router)
+    app.include_router(alerts_views.api_router)
+    app.include_router(customer_people_views.api_router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
     app.include_router(admin_imports.router)

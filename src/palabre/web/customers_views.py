@@ -9,11 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from palabre.accounts.models import UserAccount
+from palabre.customers import alerts
 from palabre.customers.watch import SIGNALS
 from palabre.errors import ValidationError
 from palabre.pipeline import results
 from palabre.web.access import requires
 from palabre.web.api_customers import WATCH_ROLES, parse_day
+from palabre.web.customer_people_views import NAMED_ROLES
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
 from palabre.web.listing import OptionalRowId, RowId, pager
@@ -67,6 +69,9 @@ def dashboard(
         "signals": SIGNALS,
         "signal_labels": SIGNAL_LABELS,
         "heat_class": heat_class,
+        "open_alerts": alerts.open_count(db),
+        # Links to the pages of named customers, for the roles that may open them.
+        "named": user.role in NAMED_ROLES,
     }
     return render(request, "customers/dashboard.html", context, user=user)
 

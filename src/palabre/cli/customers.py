@@ -1,0 +1,103 @@
+"""``palabre customers``: person-level views of the customer-voice pillar."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from palabre.cli.alerts import sa_segment
+from palabre.cli.context import console, state
+from palabre.db.engine import transaction
+from palabre.errors import NotFoundError
+from palabre.privacy.audit import system_actor
+
+app = typer.Typer(help="Customers: flag bearers.", no_args_is_help=True)
+
+
+@app.command("flag-bearers")
+def flag_bearers(
+    ctx: typer.Context,
+    segment: Annotated[
+        str | None,
+        typer.Option("--segment", help="Customer segment name or id (default: every customer)."),
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", help="Period, in days up to the latest message.")
+    ] = 90,
+    top: Annotated[int, typer.Option("--top", help="How many people to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """The customers whose discontent reaches others: reach x negativity x recurrence, with
+    their evidence messages (docs/customer-voice.md). The view is audited."""
+    from palabre.customers.bearer_data import flag_bearers as rank
+
+    with transaction(state(ctx).sessions()) as session:
+        segment_id = None
+        if segment is not None:
+            segment_id = session.scalar(sa_segment(segment))
+            if segment_id is None:
+                raise NotFoundError(f"--segment: no customer segment {segment!r}")
+        report = rank(session, actor=system_actor(), segment_id=segment_id, days=days, top=top)
+    if as_json:
+        payload = {
+            "segment": report.segment,
+            "from": report.start.isoformat() if report.start else None,
+            "to": report.end.isoformat() if report.end else None,
+            "items": [
+                {
+                    **{k: v for k, v in vars(b).items() if k != "evidence"},
+                    "evidence": [
+                        {
+                            "id": e.id,
+                            "thread_id": e.thread_id,
+                            "created_at": e.created_at.isoformat(),
+                            "excerpt": e.excerpt,
+                            "url": e.url,
+                        }
+                        for e in b.evidence
+                    ],
+                }
+                for b in report.items
+            ],
+        }
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not report.items:
+        console.print(
+            "no flag bearer (nothing analysed in the period, or nobody voiced discontent)"
+        )
+        return
+    table = Table(
+        "#",
+        "person",
+        "score",
+        "negativity",
+        "reach",
+        "days",
+        "replies",
+        "mentions",
+        "followers",
+        "evidence",
+    )
+    for b in report.items:
+        table.add_row(
+            str(b.rank),
+            escape(b.name),
+            f"{b.score:.2f}",
+            f"{b.negativity:.2f}",
+            f"{b.reach:.2f}",
+            str(b.negative_days),
+            f"{b.replies:.1f}",
+            str(b.mentions),
+            "" if b.followers is None else f"{b.followers:,}",
+            escape(b.evidence[0].excerpt[:60]) if b.evidence else "",
+        )
+    console.print(
+        f"flag bearers from {report.start} to {report.end}"
+        + (f" in {escape(report.segment)}" if report.segment else "")
+    )
+    console.print(table)
