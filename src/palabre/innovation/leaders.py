@@ -55,10 +55,11 @@ class Why:
         return self.fr if language.startswith("fr") else self.en
 
 
-def plural(count: float, one: str, many: str) -> str:
-    """``1 reply`` / ``3 replies`` (French counts 0 and 1 as singular)."""
+def plural(count: float, one: str, many: str, *, french: bool = False) -> str:
+    """``1 reply`` / ``0 replies`` / ``3 replies``; French counts 0 and 1 as singular."""
     number = f"{count:,.0f}".replace(",", "\u202f")
-    return f"{number} {one if count < 2 else many}"
+    single = count < 2 if french else count == 1
+    return f"{number} {one if single else many}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +168,13 @@ def _leader_why(
 ) -> Why:
     replies, mentions, reactions = (received[k] for k in KINDS)
     fr = (
-        f"{plural(people, 'personne', 'personnes')} de cette communauté lui répondent, "
-        f"le ou la mentionnent ou réagissent à ses messages "
-        f"({plural(replies, 'réponse', 'réponses')}, {plural(mentions, 'mention', 'mentions')}, "
-        f"{plural(reactions, 'réaction', 'réactions')}) ; rang d'influence {rank} sur {size} "
-        f"ici ; au {core}-cœur du réseau (le plus dense : {deepest})"
+        f"{plural(people, 'personne', 'personnes', french=True)} de cette communauté "
+        "lui répondent, le ou la mentionnent ou réagissent à ses messages "
+        f"({plural(replies, 'réponse', 'réponses', french=True)}, "
+        f"{plural(mentions, 'mention', 'mentions', french=True)}, "
+        f"{plural(reactions, 'réaction', 'réactions', french=True)}) ; "
+        f"rang d'influence {rank} sur {size} ici ; au {core}-cœur du réseau "
+        f"(le plus dense : {deepest})"
     )
     en = (
         f"{plural(people, 'person', 'people')} of this community reply to, mention or react "
@@ -288,10 +291,10 @@ def topical_authority(
     for rank, person in enumerate(order[:top], start=1):
         written, started, replies, reactions = tally[person]
         why = Why(
-            f"a écrit {plural(written, 'message', 'messages')} sur « {topic} » "
-            f"(dont {started} qui ouvrent une conversation), qui ont reçu "
-            f"{plural(replies, 'réponse', 'réponses')} et "
-            f"{plural(reactions, 'réaction', 'réactions')}",
+            f"a écrit {plural(written, 'message', 'messages', french=True)} sur « {topic} » "
+            f"(dont {started} ouvrant une conversation), qui ont reçu "
+            f"{plural(replies, 'réponse', 'réponses', french=True)} et "
+            f"{plural(reactions, 'réaction', 'réactions', french=True)}",
             f"wrote {plural(written, 'message', 'messages')} about “{topic}” "
             f"({started} starting a conversation), which drew "
             f"{plural(replies, 'reply', 'replies')} and "

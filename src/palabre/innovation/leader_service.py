@@ -1,0 +1,271 @@
+"""Opinion leaders from the store: communities and their leaders, leaders of a topic.
+
+Read-only use cases (nothing is written, so nothing is audited): the web page, the
+command line and the role suggestions of :mod:`palabre.innovation.roles` call them.
+The analysis itself is in :mod:`palabre.innovation.leaders`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from palabre.errors import ValidationError
+from palabre.fabric.models import Channel, Message, Reaction
+from palabre.identity.models import Identity, Person
+from palabre.innovation.graph import InteractionGraph, interaction_graph
+from palabre.innovation.leaders import (
+    MIN_COMMUNITY,
+    Community,
+    TopicalAuthority,
+    TopicMessage,
+    communities,
+    community_leaders,
+    topical_authority,
+)
+from palabre.innovation.stopwords import stop_words
+from palabre.innovation.terms import BOUNDARY, JOINER, fold, guess_language, tokens
+
+#: At most this many words of a topic are searched for (an idea's first words).
+MAX_TOPIC_WORDS: Final = 12
+#: At most this many messages (the most recent) are read for one topic.
+MAX_TOPIC_MESSAGES: Final = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """How a leader is shown: the person's id, name and kind (customer, employee...)."""
+
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class TopicTerms:
+    """The words of a topic: folded keys (what messages are matched on), the ASCII cores
+    the database prefilters with, and how many keys a message must carry."""
+
+    label: str
+    language: str
+    keys: tuple[str, ...]
+    cores: tuple[str, ...]
+    required: int
+
+
+def _ascii_core(surface: str, key: str) -> str:
+    """The longest run of the key whose letters the surface writes in plain ASCII: a
+    pattern ``LIKE`` finds whatever accents and plural the message uses (``consignés``
+    -> ``consign``)."""
+    best = current = ""
+    for written, folded in zip(surface, key, strict=False):
+        if "a" <= written <= "z":
+            current += folded
+            if len(current) > len(best):
+                best = current
+        else:
+            current = ""
+    return best
+
+
+def topic_terms(text: str, language: str | None = None, label: str | None = None) -> TopicTerms:
+    """The content words of ``text`` (up to :data:`MAX_TOPIC_WORDS`, in text order);
+    ``label`` names the topic in reasons (default: the text's first 80 characters).
+
+    A message carries the topic when it holds every word of a topic of up to three
+    words, or at least two words of a longer one (an idea's title and body).
+    """
+    words = tokens(text)
+    lang = language or guess_language(words)
+    stops = stop_words(lang)
+    keys: list[str] = []
+    cores: list[str] = []
+    for word in words:
+        if word in (BOUNDARY, JOINER) or word in stops or len(word) < 3:
+            continue
+        key = fold(word)
+        core = _ascii_core(word, key)
+        if key in keys or len(core) < 3:
+            continue
+        keys.append(key)
+        cores.append(core)
+        if len(keys) == MAX_TOPIC_WORDS:
+            break
+    if not keys:
+        raise ValidationError(f"topic {text!r}: no word to search for (only short or common words)")
+    required = len(keys) if len(keys) <= 3 else 2
+    shown = " ".join((label or text).split())[:80]
+    return TopicTerms(shown, lang, tuple(keys), tuple(cores), required)
+
+
+def _public(public_only: bool) -> list[sa.ColumnElement[bool]]:
+    return [Channel.visibility == "public"] if public_only else []
+
+
+def topic_messages(
+    session: Session,
+    topic: TopicTerms,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    public_only: bool = True,
+) -> list[TopicMessage]:
+    """The messages of the window that carry ``topic``, with the replies (from other
+    people) and the reactions each drew; the most recent :data:`MAX_TOPIC_MESSAGES`."""
+    author = aliased(Identity)
+    replier = aliased(Identity)
+    reply = aliased(Message)
+    replies = (
+        sa.select(sa.func.count())
+        .select_from(reply)
+        .join(replier, replier.id == reply.author_identity_id)
+        .where(reply.reply_to_id == Message.id, replier.person_id != author.person_id)
+        .scalar_subquery()
+    )
+    reactions = (
+        sa.select(sa.func.count())
+        .select_from(Reaction)
+        .where(Reaction.message_id == Message.id)
+        .scalar_subquery()
+    )
+    patterns = [
+        sa.or_(Message.text.ilike(f"%{core}%"), Message.title.ilike(f"%{core}%"))
+        for core in topic.cores
+    ]
+    match = sa.and_(*patterns) if topic.required == len(topic.keys) else sa.or_(*patterns)
+    where = [match, author.is_bot.is_(False), *_public(public_only)]
+    if since is not None:
+        where.append(Message.created_at >= since)
+    if until is not None:
+        where.append(Message.created_at < until)
+    query = (
+        sa.select(
+            author.person_id,
+            Message.title,
+            Message.text,
+            Message.reply_to_id.is_(None),
+            replies,
+            reactions,
+        )
+        .select_from(Message)
+        .join(author, author.id == Message.author_identity_id)
+        .join(Channel, Channel.id == Message.channel_id)
+        .where(*where)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(MAX_TOPIC_MESSAGES)
+    )
+    wanted = set(topic.keys)
+    out: list[TopicMessage] = []
+    for person, title, text, root, replied, reacted in session.execute(query):
+        found = {fold(w) for w in tokens(f"{title or ''}\n{text}")} & wanted
+        if len(found) >= topic.required:
+            out.append(TopicMessage(int(person), len(found), bool(root), replied, reacted))
+    return out
+
+
+def people(session: Session, ids: Iterable[int]) -> dict[int, PersonRef]:
+    """Names and kinds of the people ``ids`` (a person without a name shows as ``#id``)."""
+    wanted = sorted(set(ids))
+    out: dict[int, PersonRef] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.execute(
+            sa.select(Person.id, Person.display_name, Person.kind).where(Person.id.in_(chunk))
+        )
+        for pid, name, kind in rows:
+            out[pid] = PersonRef(pid, name or f"#{pid}", kind)
+    return out
+
+
+@dataclass(frozen=True)
+class LeadersReport:
+    """What ``palabre leaders`` and the leaders page show."""
+
+    since: dt.datetime | None
+    until: dt.datetime | None
+    people_count: int
+    interactions: int  # edges: ordered pairs of people with at least one interaction
+    communities: list[Community]
+    small_communities: int  # communities under MIN_COMMUNITY members, not listed
+    topic: TopicTerms | None
+    topical: list[TopicalAuthority]
+    names: dict[int, PersonRef] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphCommunities:
+    """The interaction graph of a window and its communities (numbered from 1)."""
+
+    graph: InteractionGraph
+    membership: list[int]
+
+
+def graph_communities(
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    seed: int = 0,
+    public_only: bool = True,
+) -> GraphCommunities:
+    """Read the interaction graph of the window and find its communities."""
+    graph = interaction_graph(session, since=since, until=until, public_only=public_only)
+    return GraphCommunities(graph, communities(graph, seed=seed).tolist())
+
+
+def leaders_report(
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    community: int | None = None,
+    topic: str | None = None,
+    language: str | None = None,
+    top: int = 5,
+    seed: int = 0,
+    public_only: bool = True,
+) -> LeadersReport:
+    """Communities of the window (or only community number ``community``) with their
+    ``top`` leaders, and the ``top`` leaders of ``topic`` when one is given."""
+    if since is not None and until is not None and since >= until:
+        raise ValidationError("since: must come before until")
+    found = graph_communities(session, since=since, until=until, seed=seed, public_only=public_only)
+    import numpy as np
+
+    membership = np.asarray(found.membership, dtype=np.int64)
+    listed = community_leaders(found.graph, membership, top=top)
+    total = int(membership.max(initial=0))
+    if community is not None:
+        listed = [c for c in listed if c.number == community]
+        if not listed:
+            raise ValidationError(
+                f"community {community}: no such community of {MIN_COMMUNITY} people or more "
+                f"(there are {total} communities in all)"
+            )
+    terms = topic_terms(topic, language) if topic else None
+    topical: list[TopicalAuthority] = []
+    if terms is not None:
+        found_messages = topic_messages(
+            session, terms, since=since, until=until, public_only=public_only
+        )
+        topical = topical_authority(found_messages, terms.label, top=top)
+    ids = [leader.person_id for c in listed for leader in c.leaders]
+    ids += [t.person_id for t in topical]
+    return LeadersReport(
+        since=since,
+        until=until,
+        people_count=found.graph.size,
+        interactions=int(found.graph.graph.ecount()),
+        communities=listed,
+        small_communities=sum(
+            1 for n in range(1, total + 1) if int(np.sum(membership == n)) < MIN_COMMUNITY
+        ),
+        topic=terms,
+        topical=topical,
+        names=people(session, ids),
+    )
