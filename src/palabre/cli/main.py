@@ -64,6 +64,7 @@ def _register() -> None:
         db,
         demo,
         imports,
+        leaders,
         people,
         segments,
         serve,
@@ -81,6 +82,7 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.command("status")(status.status)
     app.command("analyze")(analyze.analyze)
+    app.command("leaders")(leaders.leaders)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
@@ -235,8 +236,6 @@ def leaders_report(
     if since is not None and until is not None and since >= until:
         raise ValidationError("since: must come before until")
     found = graph_communities(session, since=since, until=until, seed=seed, public_only=public_only)
-    import numpy as np
-
     membership = np.asarray(found.membership, dtype=np.int64)
     listed = community_leaders(found.graph, membership, top=top)
     total = int(membership.max(initial=0))
@@ -269,3 +268,76 @@ def leaders_report(
         topical=topical,
         names=people(session, ids),
     )
+
+
+def day_window(
+    since: dt.date | None, until: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Days (``until`` included) as the UTC instants the graph reads (``until`` excluded)."""
+    start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
+    end = (
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        if until
+        else None
+    )
+    if start is not None and end is not None and start >= end:
+        raise ValidationError("since: must not come after until")
+    return start, end
+
+
+def _person(names: dict[int, PersonRef], pid: int) -> dict[str, object]:
+    ref = names.get(pid, PersonRef(pid, f"#{pid}", "unknown"))
+    return {"person_id": pid, "name": ref.name, "kind": ref.kind}
+
+
+def report_as_dict(report: LeadersReport) -> dict[str, object]:
+    """The report as JSON-ready data (``palabre leaders --json``); reasons in both languages."""
+    names = report.names
+    return {
+        "since": report.since.isoformat() if report.since else None,
+        "until": report.until.isoformat() if report.until else None,
+        "people": report.people_count,
+        "interactions": report.interactions,
+        "small_communities": report.small_communities,
+        "communities": [
+            {
+                "number": c.number,
+                "size": c.size,
+                "leaders": [
+                    {
+                        **_person(names, leader.person_id),
+                        "rank": leader.rank,
+                        "reach": leader.people,
+                        "influence": round(leader.influence, 6),
+                        "core": leader.core,
+                        "replies": leader.replies,
+                        "mentions": leader.mentions,
+                        "reactions": leader.reactions,
+                        "why": {"fr": leader.why.fr, "en": leader.why.en},
+                    }
+                    for leader in c.leaders
+                ],
+            }
+            for c in report.communities
+        ],
+        "topic": None
+        if report.topic is None
+        else {
+            "label": report.topic.label,
+            "language": report.topic.language,
+            "terms": list(report.topic.keys),
+            "leaders": [
+                {
+                    **_person(names, t.person_id),
+                    "rank": t.rank,
+                    "score": round(t.score, 3),
+                    "messages": t.messages,
+                    "started": t.started,
+                    "replies": t.replies,
+                    "reactions": t.reactions,
+                    "why": {"fr": t.why.fr, "en": t.why.en},
+                }
+                for t in report.topical
+            ],
+        },
+    }
