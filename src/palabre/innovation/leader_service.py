@@ -341,3 +341,20 @@ def report_as_dict(report: LeadersReport) -> dict[str, object]:
             ],
         },
     }
+
+
+def record_view(session: Session, actor: str, report: LeadersReport, **asked: object) -> None:
+    """Audit that ``actor`` viewed person-level leaders data (DESIGN.md, privacy model):
+    what was asked and which people were shown."""
+    from palabre.privacy import audit
+
+    audit.record(
+        session,
+        actor=actor,
+        action="leaders.viewed",
+        subject_type="leaders",
+        details={
+            "asked": {k: v for k, v in asked.items() if v not in (None, "")},
+            "people": sorted(report.names),
+        },
+    )

@@ -26,6 +26,7 @@ from palabre.web import (
     conversations_views,
     customers_views,
     errors,
+    leaders_views,
     pages,
     people_views,
 )
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_views.router)
     app.include_router(conversations_views.router)
     app.include_router(customers_views.router)
+    app.include_router(leaders_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
