@@ -155,6 +155,34 @@ def community_records() -> list[Record]:
                     reply_to_external_id=f"{m}-chat",
                 )
             )
+    # Bob answers on the first topic; the second group's leader asks about it too, and
+    # two of his group answer.
+    records.append(
+        MessageRecord(
+            "bob-topic",
+            "forum",
+            "bob",
+            at(hour + 0.5),
+            "Oui, des emballages consignés, j'en rêve.",
+            reply_to_external_id="ana-0",
+        )
+    )
+    records.append(
+        MessageRecord(
+            "gil-topic", "forum", "gil", at(hour + 0.6), "Et chez nous, des emballages consignés ?"
+        )
+    )
+    for name in ("hugo", "ines"):
+        records.append(
+            MessageRecord(
+                f"{name}-re-gil-topic",
+                "forum",
+                name,
+                at(hour + 0.7),
+                "Pourquoi pas.",
+                reply_to_external_id="gil-topic",
+            )
+        )
     # The bridge: one member of the first group answers the second group's leader.
     records.append(
         MessageRecord(

@@ -49,29 +49,24 @@ class PersonRef:
 
 @dataclass(frozen=True)
 class TopicTerms:
-    """The words of a topic: folded keys (what messages are matched on), the ASCII cores
-    the database prefilters with, and how many keys a message must carry."""
+    """The words of a topic: folded keys (what messages are matched on), the ``LIKE``
+    patterns the database prefilters with, and how many keys a message must carry."""
 
     label: str
     language: str
     keys: tuple[str, ...]
-    cores: tuple[str, ...]
+    patterns: tuple[str, ...]
     required: int
 
 
-def _ascii_core(surface: str, key: str) -> str:
-    """The longest run of the key whose letters the surface writes in plain ASCII: a
-    pattern ``LIKE`` finds whatever accents and plural the message uses (``consignés``
-    -> ``consign``)."""
-    best = current = ""
-    for written, folded in zip(surface, key, strict=False):
-        if "a" <= written <= "z":
-            current += folded
-            if len(current) > len(best):
-                best = current
-        else:
-            current = ""
-    return best
+def like_pattern(surface: str, key: str) -> str:
+    """What ``LIKE`` looks for to find a word whatever accents and plural a message uses:
+    the folded key, with ``_`` (any one character) where the word has a letter beyond
+    ASCII (``consignés`` -> ``consign_``, ``vélo`` -> ``v_lo``)."""
+    return "".join(
+        folded if "a" <= written <= "z" else "_"
+        for written, folded in zip(surface, key, strict=False)
+    )
 
 
 def topic_terms(text: str, language: str | None = None, label: str | None = None) -> TopicTerms:
@@ -85,23 +80,22 @@ def topic_terms(text: str, language: str | None = None, label: str | None = None
     lang = language or guess_language(words)
     stops = stop_words(lang)
     keys: list[str] = []
-    cores: list[str] = []
+    patterns: list[str] = []
     for word in words:
         if word in (BOUNDARY, JOINER) or word in stops or len(word) < 3:
             continue
         key = fold(word)
-        core = _ascii_core(word, key)
-        if key in keys or len(core) < 3:
+        if key in keys:
             continue
         keys.append(key)
-        cores.append(core)
+        patterns.append(like_pattern(word, key))
         if len(keys) == MAX_TOPIC_WORDS:
             break
     if not keys:
         raise ValidationError(f"topic {text!r}: no word to search for (only short or common words)")
     required = len(keys) if len(keys) <= 3 else 2
     shown = " ".join((label or text).split())[:80]
-    return TopicTerms(shown, lang, tuple(keys), tuple(cores), required)
+    return TopicTerms(shown, lang, tuple(keys), tuple(patterns), required)
 
 
 def _public(public_only: bool) -> list[sa.ColumnElement[bool]]:
@@ -135,8 +129,8 @@ def topic_messages(
         .scalar_subquery()
     )
     patterns = [
-        sa.or_(Message.text.ilike(f"%{core}%"), Message.title.ilike(f"%{core}%"))
-        for core in topic.cores
+        sa.or_(Message.text.ilike(f"%{p}%"), Message.title.ilike(f"%{p}%"))
+        for p in topic.patterns
     ]
     match = sa.and_(*patterns) if topic.required == len(topic.keys) else sa.or_(*patterns)
     where = [match, author.is_bot.is_(False), *_public(public_only)]

@@ -307,11 +307,11 @@ def topical_authority(
 
 
 def percentile_ranks(values: FloatArray) -> FloatArray:
-    """Each value's share of values strictly below it, in [0, 1) (0 for an empty array)."""
+    """Each value's share of values at or below it, in (0, 1] (the largest: 1)."""
     if len(values) == 0:
         return values
     order = np.sort(values)
-    return np.searchsorted(order, values, side="left") / len(values)
+    return np.searchsorted(order, values, side="right") / len(values)
 
 
 def recall_at(ranked: Sequence[str], truth: Sequence[str], k: int) -> float:

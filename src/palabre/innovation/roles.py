@@ -6,11 +6,11 @@ The innovation manager assigns; nothing here decides. The rules:
 
 * **ideator**: who *starts* conversations on the idea's topic and gets answered (the
   topical authority of the messages that open a thread);
+* **champion**: the most influential person of the whole network (reach, then PageRank)
+  who has written about the topic, influence counting more than expertise;
 * **experts**: the highest topical authority (:func:`palabre.innovation.leaders.
   topical_authority`: messages carrying the topic's words, weighted by the answers and
   reactions they drew);
-* **champion**: the most influential person of the whole network (reach, then PageRank)
-  who has written about the topic, influence counting more than expertise;
 * **validators**: the leaders of the communities where the topic is discussed (the
   share of topical messages written in each community, times the person's influence
   percentile inside it): they tell how the idea will be received there.
@@ -19,7 +19,8 @@ Every score is divided by ``1 + load``, where the load of a person is the number
 things they already carry (ideas they champion, reviews they owe...): the ``load``
 callable receives the candidate person ids and returns their loads, so that the idea
 tables can plug in their own count. A person is suggested for one role at most (the
-roles are filled in the order above). Communities under
+roles are filled in the order above: one ideator, one champion, then ``per_role``
+experts and validators). Communities under
 :data:`~palabre.innovation.leaders.MIN_COMMUNITY` members yield no validator.
 """
 
@@ -54,7 +55,7 @@ from palabre.innovation.leaders import (
 )
 
 Role = Literal["ideator", "experts", "champion", "validators"]
-ROLES: Final[tuple[Role, ...]] = ("ideator", "experts", "champion", "validators")
+ROLES: Final[tuple[Role, ...]] = ("ideator", "champion", "experts", "validators")
 #: ``load(person_ids) -> {person_id: things carried}``; missing ids carry nothing.
 Load = Callable[[Sequence[int]], Mapping[int, int]]
 
