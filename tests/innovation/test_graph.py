@@ -23,7 +23,7 @@ from tests.innovation.leaders_world import at, counted_records, load
 
 def _person_of(session: Session) -> dict[str, int]:
     rows = session.execute(sa.select(Identity.external_id, Identity.person_id))
-    return {external: person for external, person in rows}
+    return dict(rows)
 
 
 def _edges(session: Session, **window: object) -> dict[tuple[str, str, str], int]:

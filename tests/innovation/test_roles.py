@@ -37,7 +37,8 @@ def test_each_role_gets_the_people_the_rules_point_at(workspace: sessionmaker[Se
     assert names["champion"] == ["Gil"]  # the most influential other who wrote about it
     assert names["experts"] == ["Bob"]
     # Validators: the first community, where most of the topic is written, not its leader.
-    assert names["validators"] and set(names["validators"]) <= {"Cat", "Dan", "Eve", "Fred"}
+    assert names["validators"]
+    assert set(names["validators"]) <= {"Cat", "Dan", "Eve", "Fred"}
     assert found.topic == "Des emballages consignés"
     assert found.topical_messages == 5  # Ana's three posts, Bob's answer, Gil's question
     ana = found.roles["ideator"][0]

@@ -129,8 +129,7 @@ def topic_messages(
         .scalar_subquery()
     )
     patterns = [
-        sa.or_(Message.text.ilike(f"%{p}%"), Message.title.ilike(f"%{p}%"))
-        for p in topic.patterns
+        sa.or_(Message.text.ilike(f"%{p}%"), Message.title.ilike(f"%{p}%")) for p in topic.patterns
     ]
     match = sa.and_(*patterns) if topic.required == len(topic.keys) else sa.or_(*patterns)
     where = [match, author.is_bot.is_(False), *_public(public_only)]
