@@ -22,8 +22,8 @@ from tests.innovation.leaders_world import at, counted_records, load
 
 
 def _person_of(session: Session) -> dict[str, int]:
-    rows = session.execute(sa.select(Identity.external_id, Identity.person_id))
-    return dict(rows)
+    rows = session.execute(sa.select(Identity.external_id, Identity.person_id)).all()
+    return {row[0]: row[1] for row in rows}
 
 
 def _edges(session: Session, **window: object) -> dict[tuple[str, str, str], int]:
