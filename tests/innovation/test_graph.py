@@ -89,6 +89,8 @@ def test_the_graph_adds_up_kinds_into_weights_per_pair(sessions: sessionmaker[Se
     assert edge["weight"] == pytest.approx(1 + 1 + 0.5)
     assert graph.size == 4  # ana, bob, cat, dan; not the bot
     assert g.ecount() == 4  # bob->ana, cat->ana, ana->bob, dan->ana
+    written = {name: g.vs[index[person[name]]]["messages"] for name in ("ana", "bob", "dan")}
+    assert written == {"ana": 3, "bob": 1, "dan": 1}  # public messages only
 
 
 def test_build_graph_merges_rows_of_the_same_pair_and_drops_self_loops() -> None:

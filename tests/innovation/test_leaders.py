@@ -11,6 +11,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from palabre.innovation.graph import Interactions, build_graph
 from palabre.innovation.leaders import (
+    audience,
     TopicMessage,
     communities,
     community_leaders,
@@ -99,6 +100,26 @@ def test_reach_comes_before_pagerank() -> None:
     rows = [(1, 7, "replies", 30)]
     rows += [(p, 8, "reactions", 1) for p in (2, 3, 4, 5)]
     graph = build_graph(_graph(rows))
+    assert graph.people[ranking(graph)[0]] == 8
+
+
+def test_the_audience_discounts_reach_by_how_much_one_writes() -> None:
+    # 7 and 8 are each addressed by four people; 7 wrote 16 messages to get there, 8 one.
+    rows = [(p, 7, "replies", 1) for p in (1, 2, 3, 4)]
+    rows += [(p, 8, "replies", 1) for p in (1, 2, 3, 4)]
+    found = _graph(rows)
+    found = Interactions(
+        found.source,
+        found.target,
+        found.kind,
+        found.count,
+        authors=np.array([7, 8]),
+        written=np.array([16, 1]),
+    )
+    graph = build_graph(found)
+    index = graph.index_of()
+    score = audience(graph)
+    assert (score[index[7]], score[index[8]]) == (1.0, 4.0)
     assert graph.people[ranking(graph)[0]] == 8
 
 

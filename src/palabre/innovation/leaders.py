@@ -7,15 +7,17 @@ rows; the store is read by :mod:`palabre.innovation.leader_service`.
 * **Communities**: Leiden (igraph's ``community_leiden``, modularity objective) on the
   undirected graph whose edge weight is the sum of both directions. Seeded: the same
   graph and seed give the same communities. Numbered from 1, largest first.
-* **Influence**: first *reach*, the number of distinct people who reply to, mention or
-  react to someone, then weighted PageRank on the directed graph (an edge points from
-  who paid attention to who received it, so attention from attended people counts
-  more) to order people of equal reach. Inside a community both are computed on the
-  community's induced subgraph. Reach comes first because PageRank alone rewards the
-  people a few busy colleagues keep answering (a customer whose complaints the support
-  agents answer every day) over the people many others listen to: on the demo company,
-  recall at 20 of the planted customer influencers is 0.95 with reach first and 0.75 with
-  PageRank alone (``benchmarks/leaders_eval.py``).
+* **Influence**: first the *audience*: reach (the number of distinct people who reply
+  to, mention or react to someone) divided by the square root of the messages the
+  person wrote in the period, so that being heard by many counts more than writing
+  much; then weighted PageRank on the directed graph (an edge points from who paid
+  attention to who received it, so attention from attended people counts more) to
+  order people of equal audience. Inside a community both are computed on the
+  community's induced subgraph. The audience comes first because PageRank alone
+  rewards the people a few busy colleagues keep answering (a customer whose complaints
+  the support agents answer every day) over the people many others listen to, and
+  plain reach rewards volume: see docs/leaders.md for the measured difference
+  (``benchmarks/leaders_eval.py``).
 * **Core position**: the k-core number of each person in the undirected graph (a person
   in the k-core has at least k neighbours who are themselves in it): leaders of the
   dense centre of a community rather than of its edge.
@@ -150,12 +152,23 @@ def reach(graph: InteractionGraph | ig.Graph) -> IntArray:
     return np.asarray(g.degree(mode="in", loops=False), dtype=np.int64)
 
 
+def audience(graph: InteractionGraph | ig.Graph) -> FloatArray:
+    """Reach discounted by volume: ``reach / sqrt(messages written)`` (at least one)."""
+    g = graph.graph if isinstance(graph, InteractionGraph) else graph
+    people = reach(g).astype(float)
+    if InteractionGraph.MESSAGES not in g.vertex_attributes():
+        return people
+    written = np.maximum(np.asarray(g.vs[InteractionGraph.MESSAGES], dtype=float), 1.0)
+    score: FloatArray = people / np.sqrt(written)
+    return score
+
+
 def ranking(graph: InteractionGraph | ig.Graph) -> IntArray:
-    """Vertex indices from the most to the least influential: reach, then PageRank, then
-    vertex order."""
-    people = reach(graph)
+    """Vertex indices from the most to the least influential: :func:`audience`, then
+    PageRank, then vertex order."""
+    score = audience(graph)
     rank = influence(graph)
-    return np.lexsort((np.arange(len(people)), -rank, -people)).astype(np.int64)
+    return np.lexsort((np.arange(len(score)), -rank, -score)).astype(np.int64)
 
 
 def coreness(graph: InteractionGraph) -> IntArray:

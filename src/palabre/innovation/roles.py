@@ -6,7 +6,7 @@ The innovation manager assigns; nothing here decides. The rules:
 
 * **ideator**: who *starts* conversations on the idea's topic and gets answered (the
   topical authority of the messages that open a thread);
-* **champion**: the most influential person of the whole network (reach, then PageRank)
+* **champion**: the most influential person of the whole network (audience, then PageRank)
   who has written about the topic, influence counting more than expertise;
 * **experts**: the highest topical authority (:func:`palabre.innovation.leaders.
   topical_authority`: messages carrying the topic's words, weighted by the answers and
@@ -46,12 +46,9 @@ from palabre.innovation.leaders import (
     MIN_COMMUNITY,
     TopicMessage,
     Why,
-    influence,
     message_weight,
-    percentile_ranks,
     plural,
     ranking,
-    reach,
 )
 
 Role = Literal["ideator", "experts", "champion", "validators"]
@@ -144,11 +141,11 @@ def suggest_roles(
         if len(members) < MIN_COMMUNITY:
             continue
         sub = graph.graph.induced_subgraph(members.tolist(), implementation="create_from_scratch")
-        strength = reach(sub) + influence(sub)  # reach first; PageRank (< 1) breaks ties
-        percentiles = percentile_ranks(strength.astype(float))
         places = {v: r for r, v in enumerate(ranking(sub).tolist(), start=1)}
         for i, v in enumerate(members.tolist()):
-            local[int(graph.people[v])] = (number, float(percentiles[i]), places[i], len(members))
+            # 1 for the community's first, down to 1 / size for its last
+            share = 1.0 - (places[i] - 1) / len(members)
+            local[int(graph.people[v])] = (number, share, places[i], len(members))
 
     candidates = set(authority) | set(local)
     loads = {p: int(n) for p, n in load(sorted(candidates)).items()}
