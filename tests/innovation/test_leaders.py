@@ -11,8 +11,8 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from palabre.innovation.graph import Interactions, build_graph
 from palabre.innovation.leaders import (
-    audience,
     TopicMessage,
+    audience,
     communities,
     community_leaders,
     coreness,
