@@ -37,7 +37,11 @@ def test_each_community_is_led_by_the_person_everyone_answers(
     assert [c.size for c in report.communities] == [6, 6]
     leaders = [report.names[c.leaders[0].person_id].name for c in report.communities]
     assert leaders == ["Ana", "Gil"]
-    assert report.communities[0].leaders[0].people == 5
+    ana = report.communities[0].leaders[0]
+    assert (ana.people, ana.written) == (5, 3)
+    assert "5 people of this community reply to" in ana.why.en
+    assert "wrote 3 messages; influence rank 1 of 6 here" in ana.why.en
+    assert "a écrit 3 messages ; rang d'influence 1 sur 6 ici" in ana.why.fr
     assert [report.names[t.person_id].name for t in report.topical] == ["Ana", "Gil"]
     assert report.small_communities == 0
 

@@ -301,6 +301,7 @@ def report_as_dict(report: LeadersReport) -> dict[str, object]:
                         **_person(names, leader.person_id),
                         "rank": leader.rank,
                         "reach": leader.people,
+                        "messages": leader.written,
                         "influence": round(leader.influence, 6),
                         "core": leader.core,
                         "replies": leader.replies,

@@ -71,9 +71,9 @@ class Leader:
     person_id: int
     rank: int  # 1: the most influential in the community
     influence: float  # PageRank inside the community (sums to 1 over its members)
-    # people: distinct members of the community who address them (reach)
     core: int  # k-core number in the whole graph
-    people: int
+    people: int  # distinct members of the community who address them (reach)
+    written: int  # messages they wrote in the period (0 when unknown)
     replies: int
     mentions: int
     reactions: int
@@ -177,15 +177,24 @@ def coreness(graph: InteractionGraph) -> IntArray:
 
 
 def _leader_why(
-    rank: int, size: int, people: int, received: Mapping[str, int], core: int, deepest: int
+    rank: int,
+    size: int,
+    people: int,
+    written: int,
+    received: Mapping[str, int],
+    core: int,
+    deepest: int,
 ) -> Why:
     replies, mentions, reactions = (received[k] for k in KINDS)
+    wrote_fr = f" ; a écrit {plural(written, 'message', 'messages', french=True)}"
+    wrote_en = f"; wrote {plural(written, 'message', 'messages')}"
     fr = (
         f"{plural(people, 'personne', 'personnes', french=True)} de cette communauté "
         "lui répondent, le ou la mentionnent ou réagissent à ses messages "
         f"({plural(replies, 'réponse', 'réponses', french=True)}, "
         f"{plural(mentions, 'mention', 'mentions', french=True)}, "
-        f"{plural(reactions, 'réaction', 'réactions', french=True)}) ; "
+        f"{plural(reactions, 'réaction', 'réactions', french=True)})"
+        f"{wrote_fr if written else ''} ; "
         f"rang d'influence {rank} sur {size} ici ; au {core}-cœur du réseau "
         f"(le plus dense : {deepest})"
     )
@@ -193,8 +202,9 @@ def _leader_why(
         f"{plural(people, 'person', 'people')} of this community reply to, mention or react "
         f"to them ({plural(replies, 'reply', 'replies')}, "
         f"{plural(mentions, 'mention', 'mentions')}, "
-        f"{plural(reactions, 'reaction', 'reactions')}); influence rank {rank} of {size} "
-        f"here; in the {core}-core of the network (the densest: {deepest})"
+        f"{plural(reactions, 'reaction', 'reactions')}){wrote_en if written else ''}; "
+        f"influence rank {rank} of {size} here; in the {core}-core of the network "
+        f"(the densest: {deepest})"
     )
     return Why(fr, en)
 
@@ -220,27 +230,36 @@ def community_leaders(
         # induced_subgraph keeps vertex order: sub vertex i is members[i]
         rank = influence(sub)
         order = ranking(sub).tolist()
-        received = {k: np.zeros(len(members), dtype=np.int64) for k in KINDS}
-        senders: list[set[int]] = [set() for _ in members]
-        for edge in sub.es:
-            for k in KINDS:
-                received[k][edge.target] += int(edge[k])
-            senders[edge.target].add(edge.source)
+        targets = np.asarray([t for _, t in sub.get_edgelist()], dtype=np.int64)
+        received = {
+            k: np.bincount(targets, weights=sub.es[k], minlength=len(members)).astype(np.int64)
+            if len(targets)
+            else np.zeros(len(members), dtype=np.int64)
+            for k in KINDS
+        }
+        senders = reach(sub)
+        written = (
+            np.asarray(sub.vs[InteractionGraph.MESSAGES], dtype=np.int64)
+            if InteractionGraph.MESSAGES in sub.vertex_attributes()
+            else np.zeros(len(members), dtype=np.int64)
+        )
         leaders = []
         for position, i in enumerate(order[:top], start=1):
             counts: dict[str, int] = {k: int(received[k][i]) for k in KINDS}
             core = int(cores[members[i]])
+            people, wrote = int(senders[i]), int(written[i])
             leaders.append(
                 Leader(
                     person_id=int(graph.people[members[i]]),
                     rank=position,
                     influence=float(rank[i]),
                     core=core,
-                    people=len(senders[i]),
+                    people=people,
+                    written=wrote,
                     replies=counts["replies"],
                     mentions=counts["mentions"],
                     reactions=counts["reactions"],
-                    why=_leader_why(position, len(members), len(senders[i]), counts, core, deepest),
+                    why=_leader_why(position, len(members), people, wrote, counts, core, deepest),
                 )
             )
         weight = float(sum(sub.es["weight"])) if sub.ecount() else 0.0
