@@ -6,7 +6,7 @@ The graph is synthetic, with community structure: people fall into 200 planted g
 each interaction joins two people of the same group with probability 0.8, else two
 people at random; kinds are drawn 50 % replies, 20 % mentions, 30 % reactions (seeded).
 Timed, each step as ``palabre leaders`` runs it (palabre.innovation.graph and .leaders):
-aggregating the rows into the igraph graph, influence (reach then PageRank), Leiden
+aggregating the rows into the igraph graph, influence (audience then PageRank), Leiden
 communities (with the undirected aggregation they need), core numbers. The goal is
 influence + communities under 5 s. The machine's load average is printed with the
 figures: on a shared machine, other work slows every step.
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  graph built (rows aggregated per pair): {built:.2f} s, {graph.graph.ecount():,} edges"
     )
-    print(f"  influence (reach, then PageRank):       {ranked:.2f} s (top person {order[0]})")
+    print(f"  influence (audience, then PageRank):    {ranked:.2f} s (top person {order[0]})")
     print(
         f"  communities (Leiden, modularity):       {grouped:.2f} s, "
         f"{int(membership.max())} communities, NMI with the planted groups {nmi:.3f}"

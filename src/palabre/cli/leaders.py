@@ -58,6 +58,7 @@ def leaders(
 ) -> None:
     """Communities (Leiden) of who answers, mentions and reacts to whom, and their leaders."""
     from palabre.innovation.leader_service import day_window, leaders_report, report_as_dict
+    from palabre.innovation.leaders import plural
 
     if lang not in ("fr", "en"):
         raise ValidationError(f"--lang: {lang!r} is not fr or en")
@@ -71,20 +72,20 @@ def leaders(
         return
     fr = lang == "fr"
     names = report.names
-    console.print(
-        (
+    shown, hidden = len(report.communities), report.small_communities
+    if fr:
+        summary = (
             f"{report.people_count:,} personnes, {report.interactions:,} paires en interaction, "
-            f"{len(report.communities)} communautés affichées "
-            f"({report.small_communities} de moins de 5 personnes non affichées)"
+            f"{plural(shown, 'communauté affichée', 'communautés affichées', french=True)} "
+            f"({plural(hidden, 'autre', 'autres', french=True)} de moins de 5 personnes)"
         )
-        if fr
-        else (
+    else:
+        summary = (
             f"{report.people_count:,} people, {report.interactions:,} interacting pairs, "
-            f"{len(report.communities)} communities shown "
-            f"({report.small_communities} under 5 people not shown)"
-        ),
-        highlight=False,
-    )
+            f"{plural(shown, 'community', 'communities')} shown "
+            f"({plural(hidden, 'other', 'others')} under 5 people)"
+        )
+    console.print(summary, highlight=False)
     for c in report.communities:
         head = (
             f"Communauté {c.number} ({c.size} personnes)"
