@@ -1,6 +1,7 @@
 """Speed of influence and communities on a one-million-edge interaction graph.
 
     python benchmarks/graph_speed.py [--people 100000] [--edges 1000000] [--seed 0]
+    python benchmarks/graph_speed.py --workspace DATA_DIR [--topic "emballages consignés"]
 
 The graph is synthetic, with community structure: people fall into 200 planted groups;
 each interaction joins two people of the same group with probability 0.8, else two
@@ -10,6 +11,11 @@ aggregating the rows into the igraph graph, influence (audience then PageRank), 
 communities (with the undirected aggregation they need), core numbers. The goal is
 influence + communities under 5 s. The machine's load average is printed with the
 figures: on a shared machine, other work slows every step.
+
+With ``--workspace``, the same steps run on an existing SQLite workspace instead (for
+example the one-million-message demo company of ``benchmarks/web_load.sh``): reading
+the interaction graph from the store, influence, communities, the leaders report, and
+the messages of a topic.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+import sqlalchemy as sa
 from sklearn.metrics import normalized_mutual_info_score
 
 from palabre.innovation.graph import Interactions, build_graph
@@ -45,13 +53,66 @@ def synthetic(people: int, edges: int, seed: int) -> tuple[Interactions, np.ndar
     return Interactions(source, target, kind.astype(np.int64), count), group
 
 
+def workspace(folder: Path, topics: list[str]) -> int:
+    """Time each step on the workspace in ``folder`` (read-only)."""
+    from palabre.config import Settings
+    from palabre.db.engine import make_engine, session_factory
+    from palabre.fabric.models import Message
+    from palabre.innovation.graph import load_interactions
+    from palabre.innovation.leader_service import leaders_report, topic_messages, topic_terms
+
+    engine = make_engine(Settings(data_dir=folder))
+    load = os.getloadavg()
+    with session_factory(engine)() as session:
+        messages = session.scalar(sa.select(sa.func.count()).select_from(Message))
+        print(
+            f"workspace {folder}: {messages:,} messages; {os.cpu_count()} CPUs, "
+            f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        )
+        start = time.perf_counter()
+        rows = load_interactions(session)
+        read = time.perf_counter() - start
+        graph = build_graph(rows)
+        built = time.perf_counter() - start - read
+        print(
+            f"  interaction graph read: {read:.2f} s ({int(rows.count.sum()):,} interactions, "
+            f"{graph.size:,} people, {graph.graph.ecount():,} pairs); built {built:.2f} s"
+        )
+        start = time.perf_counter()
+        ranking(graph)
+        membership = communities(graph)
+        print(
+            f"  influence + communities: {time.perf_counter() - start:.2f} s "
+            f"({int(membership.max(initial=0))} communities)"
+        )
+        start = time.perf_counter()
+        report = leaders_report(session)
+        print(
+            f"  whole leaders report (read, communities, leaders, names): "
+            f"{time.perf_counter() - start:.2f} s"
+        )
+        del report
+        for topic in topics:
+            start = time.perf_counter()
+            found = topic_messages(session, topic_terms(topic))
+            print(
+                f"  topic “{topic}”: {len(found):,} messages in {time.perf_counter() - start:.2f} s"
+            )
+    engine.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build, time and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workspace", type=Path, help="Time an existing SQLite workspace.")
+    parser.add_argument("--topic", action="append", default=[], help="Also time this topic.")
     args = parser.parse_args(argv)
+    if args.workspace is not None:
+        return workspace(args.workspace, args.topic)
     rows, group = synthetic(args.people, args.edges, args.seed)
     load = os.getloadavg()
     print(
