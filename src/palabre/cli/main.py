@@ -68,6 +68,7 @@ def _register() -> None:
         evaluate,
         ideas,
         imports,
+        leaders,
         notify,
         people,
         segments,
@@ -92,6 +93,7 @@ def _register() -> None:
     app.command("status")(status.status)
     app.command("analyze")(analyze.analyze)
     app.command("train")(signals.train_workspace)
+    app.command("leaders")(leaders.leaders)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
 

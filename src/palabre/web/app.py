@@ -30,6 +30,7 @@ from palabre.web import (
     customers_views,
     errors,
     innovation_views,
+    leaders_views,
     pages,
     people_views,
 )
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(customers_views.router)
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)
+    app.include_router(leaders_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)

@@ -1,0 +1,113 @@
+"""The leaders report read from the store: communities, their leaders, a topic's leaders,
+the window, and the audit of who viewed it (tests/innovation/leaders_world.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.errors import ValidationError
+from palabre.innovation.leader_service import (
+    day_window,
+    leaders_report,
+    record_view,
+    report_as_dict,
+    topic_terms,
+)
+from palabre.privacy.models import AuditEntry
+from tests.innovation.leaders_world import DAY, community_records, load
+
+
+@pytest.fixture
+def workspace(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    load(sessions, community_records())
+    return sessions
+
+
+def test_each_community_is_led_by_the_person_everyone_answers(
+    workspace: sessionmaker[Session],
+) -> None:
+    with workspace() as session:
+        report = leaders_report(session, topic="emballage consigné", top=2)
+    assert report.people_count == 12
+    assert [c.size for c in report.communities] == [6, 6]
+    leaders = [report.names[c.leaders[0].person_id].name for c in report.communities]
+    assert leaders == ["Ana", "Gil"]
+    ana = report.communities[0].leaders[0]
+    assert (ana.people, ana.written) == (5, 3)
+    assert "5 people of this community reply to" in ana.why.en
+    assert "wrote 3 messages; influence rank 1 of 6 here" in ana.why.en
+    assert "a écrit 3 messages ; rang d'influence 1 sur 6 ici" in ana.why.fr
+    assert [report.names[t.person_id].name for t in report.topical] == ["Ana", "Gil"]
+    assert report.small_communities == 0
+
+
+def test_one_community_can_be_asked_for_and_an_unknown_one_is_refused(
+    workspace: sessionmaker[Session],
+) -> None:
+    with workspace() as session:
+        report = leaders_report(session, community=2)
+        assert [c.number for c in report.communities] == [2]
+        with pytest.raises(ValidationError, match="community 3: no such community"):
+            leaders_report(session, community=3)
+
+
+def test_a_window_before_any_message_finds_nobody(workspace: sessionmaker[Session]) -> None:
+    start, end = day_window(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    with workspace() as session:
+        report = leaders_report(session, since=start, until=end, topic="vélo cargo")
+    assert (report.people_count, report.communities, report.topical) == (0, [], [])
+
+
+def test_the_window_counts_whole_days_until_included() -> None:
+    start, end = day_window(DAY.date(), DAY.date())
+    assert (start, end) == (
+        dt.datetime(2025, 3, 3, tzinfo=dt.UTC),
+        dt.datetime(2025, 3, 4, tzinfo=dt.UTC),
+    )
+    with pytest.raises(ValidationError, match="since: must not come after until"):
+        day_window(dt.date(2025, 3, 4), dt.date(2025, 3, 3))
+
+
+def test_topic_words_fold_accents_and_plurals_and_skip_common_words() -> None:
+    terms = topic_terms("Les emballages consignés", "fr")
+    assert terms.keys == ("emballage", "consigne")
+    assert terms.patterns == ("emballage", "consign_")  # LIKE finds them, accents or not
+    assert topic_terms("vélo", "fr").patterns == ("v_lo",)
+    assert terms.required == 2
+    long = topic_terms("Livrer les courses en vélo cargo dans toute la ville de Lyon", "fr")
+    assert long.required == 2
+    assert len(long.keys) > 3
+    with pytest.raises(ValidationError, match="no word to search for"):
+        topic_terms("de la", "fr")
+
+
+def test_the_json_report_holds_both_languages(workspace: sessionmaker[Session]) -> None:
+    with workspace() as session:
+        data = report_as_dict(leaders_report(session, topic="vélo cargo", top=1))
+    again = orjson.loads(orjson.dumps(data))
+    first = again["communities"][0]["leaders"][0]
+    assert first["name"] == "Ana"
+    assert first["reach"] == 5
+    assert set(first["why"]) == {"fr", "en"}
+    assert again["topic"]["terms"] == ["velo", "cargo"]
+    assert again["topic"]["leaders"][0]["name"] == "Gil"
+
+
+def test_viewing_leaders_is_audited_with_the_people_shown(
+    workspace: sessionmaker[Session],
+) -> None:
+    with workspace() as session:
+        report = leaders_report(session, top=1)
+        record_view(session, "user:inno", report, topic="", community=None, since="2025-03-01")
+        session.commit()
+        entry = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "leaders.viewed")
+        ).one()
+    assert entry.actor == "user:inno"
+    assert entry.details["asked"] == {"since": "2025-03-01"}
+    assert entry.details["people"] == sorted(report.names)
