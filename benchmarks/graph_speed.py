@@ -6,7 +6,7 @@
 The graph is synthetic, with community structure: people fall into 200 planted groups;
 each interaction joins two people of the same group with probability 0.8, else two
 people at random; kinds are drawn 50 % replies, 20 % mentions, 30 % reactions (seeded).
-Timed, each step as ``palabre leaders`` runs it (palabre.innovation.graph and .leaders):
+Timed, each step as ``palabre leaders`` runs it (palabre.graph.interactions and .leaders):
 aggregating the rows into the igraph graph, influence (audience then PageRank), Leiden
 communities (with the undirected aggregation they need), core numbers. The goal is
 influence + communities under 5 s. The machine's load average is printed with the
@@ -30,7 +30,7 @@ import numpy as np
 import sqlalchemy as sa
 from sklearn.metrics import normalized_mutual_info_score
 
-from palabre.innovation.graph import Interactions, build_graph
+from palabre.graph.interactions import Interactions, build_graph
 from palabre.innovation.leaders import communities, coreness, ranking
 
 GROUPS = 200
@@ -58,7 +58,7 @@ def workspace(folder: Path, topics: list[str]) -> int:
     from palabre.config import Settings
     from palabre.db.engine import make_engine, session_factory
     from palabre.fabric.models import Message
-    from palabre.innovation.graph import load_interactions
+    from palabre.graph.interactions import load_interactions
     from palabre.innovation.leader_service import leaders_report, topic_messages, topic_terms
 
     engine = make_engine(Settings(data_dir=folder))

@@ -34,7 +34,7 @@ import numpy as np
 import sqlalchemy as sa
 from sklearn.metrics import normalized_mutual_info_score
 
-from palabre.innovation.graph import Interactions, build_graph
+from palabre.graph.interactions import Interactions, build_graph
 from palabre.innovation.leaders import communities, influence, ranking, reach, recall_at
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,8 +96,8 @@ def demo(scale: str, seed: int) -> float:
     from palabre.db import migrate
     from palabre.db.engine import make_engine, session_factory
     from palabre.demo import DemoConnector, generate_company
+    from palabre.graph.interactions import interaction_graph
     from palabre.identity.models import Person
-    from palabre.innovation.graph import interaction_graph
 
     truth = generate_company(scale, seed).ground_truth()
     planted = list(truth["influencers"])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from palabre.innovation.graph import Interactions, build_graph
+from palabre.graph.interactions import Interactions, build_graph
 from palabre.innovation.leaders import (
     TopicMessage,
     audience,

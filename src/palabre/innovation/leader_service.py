@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from palabre.errors import ValidationError
 from palabre.fabric import search_index
 from palabre.fabric.models import Channel, Message, Reaction
+from palabre.graph.interactions import InteractionGraph, interaction_graph
 from palabre.identity.models import Identity, Person
-from palabre.innovation.graph import InteractionGraph, interaction_graph
 from palabre.innovation.leaders import (
     MIN_COMMUNITY,
     Community,

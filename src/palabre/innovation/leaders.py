@@ -1,7 +1,7 @@
 """Opinion leaders: communities of the interaction graph, influence, core position, topical
 authority, each leader with a plain-language reason in French and in English.
 
-Pure functions over an :class:`~palabre.innovation.graph.InteractionGraph` and plain
+Pure functions over an :class:`~palabre.graph.interactions.InteractionGraph` and plain
 rows; the store is read by :mod:`palabre.innovation.leader_service`.
 
 * **Communities**: Leiden (igraph's ``community_leiden``, modularity objective) on the
@@ -36,7 +36,7 @@ from typing import Final
 import igraph as ig
 import numpy as np
 
-from palabre.innovation.graph import KINDS, FloatArray, IntArray, InteractionGraph
+from palabre.graph.interactions import KINDS, FloatArray, IntArray, InteractionGraph
 
 #: Communities smaller than this are not listed: the same minimum group size as the
 #: barometer's (DESIGN.md, privacy model), so that a listed community never points at

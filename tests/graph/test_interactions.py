@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from palabre.identity.models import Identity
-from palabre.innovation.graph import (
+from palabre.graph.interactions import (
     KINDS,
     Interactions,
     build_graph,
     interaction_graph,
     load_interactions,
 )
+from palabre.identity.models import Identity
 from tests.innovation.leaders_world import at, counted_records, load
 
 
