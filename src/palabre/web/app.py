@@ -26,6 +26,7 @@ from palabre.web import (
     api_people,
     auth,
     conversations_views,
+    corrections_views,
     customer_people_views,
     customers_views,
     errors,
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversations_views.router)
     app.include_router(alerts_views.router)
     app.include_router(customers_views.router)
+    app.include_router(corrections_views.router)
+    app.include_router(corrections_views.api_router)
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)
     app.include_router(leaders_views.router)

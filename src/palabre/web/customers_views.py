@@ -15,6 +15,7 @@ from palabre.errors import ValidationError
 from palabre.pipeline import results
 from palabre.web.access import requires
 from palabre.web.api_customers import WATCH_ROLES, parse_day
+from palabre.web.corrections_views import CORRECTION_ROLES
 from palabre.web.customer_people_views import NAMED_ROLES
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
@@ -113,5 +114,7 @@ def cell(
         "end": end,
         "found": found,
         "pager": pager(request, found),
+        "may_correct": user.role in CORRECTION_ROLES,
+        "corrected": request.query_params.get("corrected"),
     }
     return render(request, "customers/messages.html", context, user=user)
