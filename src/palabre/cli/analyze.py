@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from palabre.pipeline.runner import AnalysisReport
 
 #: how the progress bars name the stages
-STAGE_LABELS = {"score": "scoring messages", "segment_day": "segment watch (days)"}
+STAGE_LABELS = {
+    "score": "scoring messages",
+    "segment_day": "segment watch (days)",
+    "root_causes": "root causes (topics)",
+}
 
 
 def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) -> AnalysisReport:
@@ -49,10 +53,13 @@ def run_with_progress(sessions: sessionmaker[Session], *, full: bool = False) ->
         report = run_analysis(sessions, full=full, progress=progress)
     scored = report.stage("score")
     days = report.stage("segment_day")
+    topics = report.stage("root_causes")
     how = "every day recomputed" if days.recomputed_all else "changed days recomputed"
     console.print(
         f"analysis: {scored.rows_out:,} messages scored in {scored.seconds:.1f} s; "
         f"{days.rows_out:,} segment-day aggregates written ({how}) in {days.seconds:.1f} s; "
+        f"{topics.rows_in:,} messages given a topic, {topics.rows_out:,} root-cause rows "
+        f"in {topics.seconds:.1f} s; "
         f"{report.seconds:.1f} s in all",
         highlight=False,
     )
