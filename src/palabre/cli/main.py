@@ -61,6 +61,7 @@ def _register() -> None:
     from palabre.cli import (
         analyze,
         crowd,
+        customers,
         db,
         demo,
         imports,
@@ -73,6 +74,7 @@ def _register() -> None:
     )
 
     app.add_typer(crowd.app, name="crowd")
+    app.add_typer(customers.app, name="customers")
     app.add_typer(db.app, name="db")
     app.add_typer(imports.app, name="import")
     app.add_typer(people.app, name="people")
