@@ -30,7 +30,9 @@ from palabre.customers.watch import SIGNALS, THRESHOLDS
 from palabre.demo import MessageTruth, generate_company
 from palabre.identity.rules import parse_rule
 from palabre.text.parallel import analyze_parallel
-from palabre.text.topics import UNASSIGNED, NmfTopicModel, TopicModel, assign
+from palabre.pipeline.cause_runner import FIT_SAMPLE, NEGATIVE
+from palabre.pipeline.cause_stages import TopicFitStage
+from palabre.text.topics import UNASSIGNED, TopicModel, assign
 
 #: channel kinds the watch leaves out (as the pipeline does)
 _UNWATCHED = frozenset({"survey"})
@@ -52,10 +54,11 @@ class DemoCorpus:
     #: segment index -> keys of the causes every member of it is exposed to
     exposed: dict[int, set[str]]
 
-    def carriers(self) -> np.ndarray:
-        """Which messages carry at least one signal."""
-        thresholds = np.asarray([THRESHOLDS[s] for s in SIGNALS])
-        return np.asarray((self.probs >= thresholds).any(axis=1))
+    def carriers(self, signals: Sequence[str] = SIGNALS) -> np.ndarray:
+        """Which messages carry at least one of ``signals``."""
+        columns = [SIGNALS.index(s) for s in signals]
+        thresholds = np.asarray([THRESHOLDS[s] for s in signals])
+        return np.asarray((self.probs[:, columns] >= thresholds).any(axis=1))
 
 
 def load_demo(
@@ -170,18 +173,18 @@ def score_causes(
     corpus: DemoCorpus,
     model: TopicModel | None = None,
     *,
-    sample: int = 20_000,
+    sample: int = FIT_SAMPLE,
     seed: int = 0,
     min_share: float = 0.4,
 ) -> CauseScore:
     """Fit topics on (a sample of) the signal carriers, assign every message, compute the
     drivers and score each planted cause in each segment it applies to."""
-    carriers = np.flatnonzero(corpus.carriers())
+    carriers = np.flatnonzero(corpus.carriers(NEGATIVE))
     rng = np.random.default_rng(seed)
     fit_on = carriers if carriers.size <= sample else rng.choice(carriers, sample, replace=False)
     fit_on = np.sort(fit_on)
     began = time.perf_counter()
-    model = (model or NmfTopicModel()).fit(
+    model = (model or TopicFitStage().model).fit(
         [corpus.texts[i] for i in fit_on], [corpus.languages[i] for i in fit_on]
     )
     fit_seconds = time.perf_counter() - began

@@ -49,9 +49,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("message_id", name=op.f("pk_message_topic")),
     )
-    op.create_index(
-        op.f("ix_message_topic_topic_id"), "message_topic", ["topic_id"], unique=False
-    )
+    op.create_index(op.f("ix_message_topic_topic_id"), "message_topic", ["topic_id"], unique=False)
     op.create_table(
         "topic_driver",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -91,9 +89,7 @@ def upgrade() -> None:
         ["segment_id", "period", "signal"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_topic_driver_topic_id"), "topic_driver", ["topic_id"], unique=False
-    )
+    op.create_index(op.f("ix_topic_driver_topic_id"), "topic_driver", ["topic_id"], unique=False)
 
 
 def downgrade() -> None:
