@@ -42,9 +42,9 @@ def frame(parts: list[list[dict[str, object]]]) -> pl.DataFrame:
 
 
 def segment_year() -> pl.DataFrame:
-    """Segment 1: a steady complaint topic (7) every month, a price topic (9) from April."""
+    """Segment 1, January to July: a steady complaint topic (7), a price topic (9) from April."""
     parts = []
-    for month in range(1, 6):
+    for month in range(1, 8):
         day = dt.date(2025, month, 10)
         parts.append(rows(1, day, 7, 40, 30))  # everyday complaints, always there
         parts.append(rows(1, day, None, 160, 0))  # everything else
@@ -72,10 +72,10 @@ def test_a_cause_that_appears_ranks_first_and_an_everyday_complaint_does_not() -
 
 def test_once_a_cause_is_in_the_baseline_it_is_no_longer_a_rise() -> None:
     table = causes.drivers(causes.period_counts(segment_year()))
-    may = causes.top_causes(table, 1, dt.date(2025, 5, 1), "discontent")
-    price = may.filter(pl.col("topic_id") == 9).row(0, named=True)
-    assert price["baseline_count"] == 24  # April; the baseline is February to April
-    assert price["lift"] == pytest.approx((24 / 230) / (24.5 / 631))
+    july = causes.top_causes(table, 1, dt.date(2025, 7, 1), "discontent")
+    price = july.filter(pl.col("topic_id") == 9).row(0, named=True)
+    assert price["baseline_count"] == 72  # April to June
+    assert price["lift"] == pytest.approx((24 / 230) / (72.5 / 690))
     assert price["significant"] is False
 
 
