@@ -145,7 +145,8 @@ class NmfTopicModel(TopicModel):
         vectorizer = TfidfVectorizer(
             analyzer=_identity,
             min_df=self.min_df,
-            max_df=self.max_df if len(docs) >= 20 else 1.0,
+            # In a small sample a dominant topic is a topic, not noise.
+            max_df=self.max_df if len(docs) >= 1000 else 1.0,
             sublinear_tf=True,
         )
         try:
