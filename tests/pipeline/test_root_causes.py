@@ -103,9 +103,7 @@ def test_every_watched_message_gets_a_row_and_few_carriers_stay_unassigned(
         total = session.scalar(sa.select(sa.func.count()).select_from(MessageTopic))
         negative = sa.or_(*(MessageSignal.c[s] >= THRESHOLDS[s] for s in NEGATIVE))
         carriers, unassigned = session.execute(
-            sa.select(
-                sa.func.count(), sa.func.count().filter(MessageTopic.topic_id.is_(None))
-            )
+            sa.select(sa.func.count(), sa.func.count().filter(MessageTopic.topic_id.is_(None)))
             .select_from(MessageTopic)
             .join(MessageSignal, MessageSignal.c.message_id == MessageTopic.message_id)
             .where(negative)

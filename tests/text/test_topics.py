@@ -39,9 +39,7 @@ def corpus(repeat: int = 12) -> tuple[list[str], list[str | None]]:
 
 def fitted() -> NmfTopicModel:
     texts, languages = corpus()
-    return NmfTopicModel(n_topics=2, docs_per_topic=5, min_df=2, max_df=0.9).fit(
-        texts, languages
-    )
+    return NmfTopicModel(n_topics=2, docs_per_topic=5, min_df=2, max_df=0.9).fit(texts, languages)
 
 
 def test_fit_follows_the_estimator_contract_and_finds_one_model_per_language() -> None:
