@@ -40,11 +40,14 @@ def test_causes_lists_the_april_cause_first_as_json_and_as_a_table(
     )
     assert code == 0, output
     found = json.loads(output)
-    assert found[0]["rank"] == 1 and found[0]["period"] == "2025-04-01"
+    assert found[0]["rank"] == 1
+    assert found[0]["period"] == "2025-04-01"
     assert found[0]["significant"] is True
     assert {"hausse", "abonnement", "prix"} & set(found[0]["terms"])
     code, output = palabre(settings, "customers", "causes", *args, "--until", "2025-04-30")
-    assert code == 0 and "France" in output and "2025-04" in output
+    assert code == 0
+    assert "France" in output
+    assert "2025-04" in output
 
 
 def test_a_bad_date_or_signal_is_refused_with_its_name(settings: Settings) -> None:

@@ -24,7 +24,7 @@ def rows(
             "segment_id": segment,
             "created_at": moment,
             "topic_id": topic,
-            **{s: 0.0 for s in SIGNALS},
+            **dict.fromkeys(SIGNALS, 0.0),
             "discontent": 0.9 if i < discontent else 0.1,
         }
         for i in range(n)
@@ -59,11 +59,13 @@ def test_a_cause_that_appears_ranks_first_and_an_everyday_complaint_does_not() -
     table = causes.drivers(causes.period_counts(segment_year()))
     april = causes.top_causes(table, 1, APRIL, "discontent")
     first, second = april.iter_rows(named=True)
-    assert first["topic_id"] == 9 and first["rank"] == 1
+    assert first["topic_id"] == 9
+    assert first["rank"] == 1
     assert first["significant"] is True
     # 24 of 230 messages this month against 0 (+0.5) of 601 in the three months before
     assert first["lift"] == pytest.approx((24 / 230) / (0.5 / 601))
-    assert second["topic_id"] == 7 and second["significant"] is False
+    assert second["topic_id"] == 7
+    assert second["significant"] is False
     assert second["lift"] == pytest.approx((30 / 230) / (90.5 / 601))
     # the Drivers view: share of the topic's messages that carry it, and the segment's
     assert first["share"] == pytest.approx(24 / 30)

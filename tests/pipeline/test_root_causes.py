@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.customers import root_causes
 from palabre.customers.models import MessageTopic, Topic, TopicDriver
-from palabre.identity.models import Segment
 from palabre.customers.watch import THRESHOLDS
 from palabre.db.base import table_of
+from palabre.identity.models import Segment
 from palabre.pipeline import models
 from palabre.pipeline.cause_runner import NEGATIVE
 from palabre.pipeline.runner import run_analysis
@@ -78,7 +78,8 @@ def test_the_cause_that_appears_in_april_is_the_first_cause_of_april(
 ) -> None:
     report = run_analysis(built, engine=LocalEngine(workers=1))
     stage = report.stage("root_causes")
-    assert stage.rows_in > 0 and stage.rows_out > 0
+    assert stage.rows_in > 0
+    assert stage.rows_out > 0
     with built() as session:
         found = root_causes.root_causes(
             session,
@@ -90,9 +91,12 @@ def test_the_cause_that_appears_in_april_is_the_first_cause_of_april(
         )
         first = found[0]
         assert {"hausse", "abonnement", "prix"} & set(first.terms), first
-        assert first.rank == 1 and first.significant
-        assert first.lift is not None and first.lift > 10
-        assert first.examples and "abonnement" in first.examples[0].excerpt.lower()
+        assert first.rank == 1
+        assert first.significant
+        assert first.lift is not None
+        assert first.lift > 10
+        assert first.examples
+        assert "abonnement" in first.examples[0].excerpt.lower()
 
 
 def test_every_watched_message_gets_a_row_and_few_carriers_stay_unassigned(
@@ -109,7 +113,8 @@ def test_every_watched_message_gets_a_row_and_few_carriers_stay_unassigned(
             .where(negative)
         ).one()
     # 30 price + 4 x 54 messages by French customers, plus those of the base world
-    assert total is not None and total >= 246
+    assert total is not None
+    assert total >= 246
     assert carriers >= 30
     assert unassigned <= 0.05 * carriers
 

@@ -88,7 +88,8 @@ def test_a_refit_on_the_same_kind_of_data_matches_every_known_topic() -> None:
     assert None not in matches
     assert sorted(m for m in matches if m is not None) == list(range(len(known)))
     for topic, match in zip(again.topics_, matches, strict=True):
-        assert match is not None and known[match].language == topic.language
+        assert match is not None
+        assert known[match].language == topic.language
 
 
 def test_a_new_topic_is_new_and_topics_never_match_across_languages() -> None:

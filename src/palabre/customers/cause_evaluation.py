@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -29,9 +30,9 @@ from palabre.customers import causes
 from palabre.customers.watch import SIGNALS, THRESHOLDS
 from palabre.demo import MessageTruth, generate_company
 from palabre.identity.rules import parse_rule
-from palabre.text.parallel import analyze_parallel
 from palabre.pipeline.cause_runner import FIT_SAMPLE, NEGATIVE
 from palabre.pipeline.cause_stages import TopicFitStage
+from palabre.text.parallel import analyze_parallel
 from palabre.text.topics import UNASSIGNED, TopicModel, assign
 
 #: channel kinds the watch leaves out (as the pipeline does)
@@ -75,7 +76,7 @@ def load_demo(
     member: dict[str, tuple[int, ...]] = {}
     exposed: dict[int, set[str]] = {}
     cause_rules = [(str(c["key"]), parse_rule(str(c["segment_rule"]))) for c in truth["causes"]]
-    members: dict[int, list[dict[str, object]]] = {}
+    members: dict[int, list[dict[str, Any]]] = {}
     for customer in company.world.customers:
         attributes = dict(customer.attributes())
         mine = tuple(i for i, rule in enumerate(rules) if rule.evaluate(attributes))
@@ -194,11 +195,11 @@ def score_causes(
     topic_of = assigned.topics
     labels = {i: t.label for i, t in enumerate(model.topics_)}
     per_topic: dict[int, Counter[str]] = {}
-    for i in carriers:
-        if topic_of[i] != UNASSIGNED:
-            per_topic.setdefault(int(topic_of[i]), Counter())[corpus.cause[i] or ""] += 1
+    for c in carriers:
+        if topic_of[c] != UNASSIGNED:
+            per_topic.setdefault(int(topic_of[c]), Counter())[corpus.cause[c] or ""] += 1
     owner = {t: attribute(c, min_share) for t, c in per_topic.items()}
-    rows = {
+    rows: dict[str, list[Any]] = {
         "segment_id": [],
         "created_at": [],
         "topic_id": [],

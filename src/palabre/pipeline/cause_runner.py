@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -112,7 +113,7 @@ def _text(title: str | None, text: str) -> str:
     return f"{title}. {text}" if title and title.strip() else text
 
 
-def _frame(rows: list[Any]) -> pl.DataFrame:
+def _frame(rows: Sequence[Any]) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "id": [int(r[0]) for r in rows],
@@ -245,9 +246,9 @@ def save_topics(session: Session, found: list[TopicTerms], now: dt.datetime) -> 
     ]
     matches = match_topics(known_terms, found)
     matched = {i for i in matches if i is not None}
-    for i, topic in enumerate(known):
+    for i, old in enumerate(known):
         if i not in matched:
-            topic.active = False
+            old.active = False
     ids: list[int] = []
     for topic, match in zip(found, matches, strict=True):
         terms = [[k, w] for k, w in topic.terms]

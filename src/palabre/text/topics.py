@@ -266,7 +266,7 @@ def assign(
         entry[1].extend(hits)
         entry[2].append(len(hits))
     for language, (who, columns, lengths) in per_language.items():
-        index, mine, matrix = plans[language]
+        index, topic_index, matrix = plans[language]
         indptr = np.concatenate(([0], np.cumsum(lengths)))
         data = np.ones(len(columns), dtype=np.float64)
         x = sparse.csr_matrix((data, columns, indptr), shape=(len(who), len(index)))
@@ -275,7 +275,7 @@ def assign(
         top_score = sims[np.arange(len(who)), top]
         keep = top_score >= min_score
         chosen = np.asarray(who, dtype=np.int64)
-        best[chosen[keep]] = mine[top[keep]]
+        best[chosen[keep]] = topic_index[top[keep]]
         score[chosen] = top_score
     return Assignment(best, score)
 
