@@ -11,6 +11,7 @@ from palabre.text.topics import (
     NmfTopicModel,
     TopicTerms,
     assign,
+    assign_parallel,
     match_topics,
 )
 
@@ -109,3 +110,12 @@ def test_two_found_topics_never_take_the_same_known_one() -> None:
     matches = match_topics([price], close)
     assert sorted(matches, key=lambda m: m is None) == [0, None]
     assert list(itertools.compress(range(2), [m == 0 for m in matches])) in ([0], [1])
+
+
+def test_assigning_on_several_processes_gives_the_same_result() -> None:
+    topics = fitted().topics_
+    texts, languages = corpus(repeat=500)
+    alone = assign(topics, texts, languages)
+    shared = assign_parallel(topics, texts, languages, workers=2)
+    assert np.array_equal(alone.topics, shared.topics)
+    assert np.allclose(alone.scores, shared.scores)

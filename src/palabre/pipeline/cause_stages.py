@@ -12,7 +12,7 @@ import polars as pl
 
 from palabre.customers import causes
 from palabre.pipeline.stage import Stage, Tables
-from palabre.text.topics import UNASSIGNED, NmfTopicModel, TopicModel, TopicTerms, assign
+from palabre.text.topics import UNASSIGNED, NmfTopicModel, TopicModel, TopicTerms, assign_parallel
 
 #: what a topics table holds
 TOPIC_SCHEMA: Final[dict[str, type[pl.DataType]]] = {
@@ -80,12 +80,16 @@ class TopicAssignStage(Stage):
     version: ClassVar[str] = "1"
     inputs: ClassVar[tuple[str, ...]] = ("messages", "topics")
     outputs: ClassVar[tuple[str, ...]] = ("message_topic",)
+    parallel: ClassVar[bool] = True
 
     def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
         """Assign the active topics to the messages, in order."""
         messages, topics = tables["messages"], tables["topics"]
-        found = assign(
-            frame_to_topics(topics), messages["text"].to_list(), messages["language"].to_list()
+        found = assign_parallel(
+            frame_to_topics(topics),
+            messages["text"].to_list(),
+            messages["language"].to_list(),
+            workers,
         )
         ids = np.asarray([*topics["id"].to_list(), 0], dtype=np.int64)
         chosen = ids[found.topics]  # -1 picks the trailing 0, masked below

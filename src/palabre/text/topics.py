@@ -23,6 +23,7 @@ Pure functions and estimators (scikit-learn's contract: parameters in ``__init__
 from __future__ import annotations
 
 import math
+import multiprocessing
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
@@ -280,6 +281,39 @@ def assign(
     return Assignment(best, score)
 
 
+# Inherited by forked workers of assign_parallel (set just before the pool starts).
+_SHARED: tuple[Sequence[TopicTerms], Sequence[str], Sequence[str | None]] = ((), (), ())
+
+
+def _assign_slice(bounds: tuple[int, int]) -> Assignment:
+    topics, texts, languages = _SHARED
+    start, end = bounds
+    return assign(topics, texts[start:end], languages[start:end])
+
+
+def assign_parallel(
+    topics: Sequence[TopicTerms],
+    texts: Sequence[str],
+    languages: Sequence[str | None],
+    workers: int = 2,
+) -> Assignment:
+    """:func:`assign` on ``workers`` processes (tokenising is the cost), same result."""
+    global _SHARED
+    if workers <= 1 or len(texts) < 4000 or "fork" not in multiprocessing.get_all_start_methods():
+        return assign(topics, texts, languages)
+    step = -(-len(texts) // workers)
+    bounds = [(i, min(i + step, len(texts))) for i in range(0, len(texts), step)]
+    _SHARED = (topics, texts, languages)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_assign_slice, bounds, chunksize=1)
+    finally:
+        _SHARED = ((), (), ())
+    return Assignment(
+        np.concatenate([p.topics for p in parts]), np.concatenate([p.scores for p in parts])
+    )
+
+
 def match_topics(
     known: Sequence[TopicTerms], found: Sequence[TopicTerms], *, min_similarity: float = 0.4
 ) -> list[int | None]:
@@ -313,6 +347,7 @@ __all__ = [
     "TopicModel",
     "TopicTerms",
     "assign",
+    "assign_parallel",
     "cosine",
     "label_of",
     "match_topics",
