@@ -49,7 +49,7 @@ def main() -> None:
     hits = sum(r.hit for r in score.results)
     print(
         f"\nhit rate: {score.hit_rate:.2f} ({hits}/{len(score.results)}); unassigned: "
-        f"{score.unassigned_share:.1%} of the messages carrying a signal, "
+        f"{score.unassigned_share:.1%} of the messages carrying a negative signal, "
         f"{score.unassigned_all:.1%} of all"
     )
 

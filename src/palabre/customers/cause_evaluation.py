@@ -148,7 +148,7 @@ class CauseScore:
     """Everything :func:`score_causes` measured."""
 
     results: tuple[CauseResult, ...]
-    unassigned_share: float  # of the messages carrying a signal
+    unassigned_share: float  # of the messages carrying a negative signal
     unassigned_all: float  # of every watched message
     topics: int
     fit_seconds: float
