@@ -187,7 +187,6 @@ def run_root_causes(
         mark.version = version
         mark.inputs_digest = digest
         mark.scored_through = through
-        mark.last_message_id = int(fitted)
         mark.finished_at = utcnow()
     if progress:
         progress(STAGE, assigned, assigned)

@@ -58,13 +58,14 @@ class TopicFitStage(Stage):
     positions; the runner matches them with the known topics)."""
 
     name: ClassVar[str] = "topic_fit"
-    # 2: 70 topics per language (40 left the demo's delivery cause without a topic)
-    version: ClassVar[str] = "2"
+    # 2: 70 topics per language (40 left the demo's delivery cause without a topic);
+    # 3: at most 50 NMF iterations, tolerance 1e-3 (8x faster, same topics on the demo)
+    version: ClassVar[str] = "3"
     inputs: ClassVar[tuple[str, ...]] = ("sample",)
     outputs: ClassVar[tuple[str, ...]] = ("topics",)
 
     def __init__(self, model: TopicModel | None = None) -> None:
-        self.model = model or NmfTopicModel(n_topics=70, docs_per_topic=15)
+        self.model = model or NmfTopicModel(n_topics=70, docs_per_topic=15, max_iter=50, tol=1e-3)
 
     def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
         """Fit the model on the sample."""

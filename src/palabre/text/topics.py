@@ -104,6 +104,7 @@ class NmfTopicModel(TopicModel):
         max_df: float = 0.3,
         docs_per_topic: int = 25,
         max_iter: int = 300,
+        tol: float = 1e-4,
         random_state: int = 0,
     ) -> None:
         self.n_topics = n_topics
@@ -112,6 +113,7 @@ class NmfTopicModel(TopicModel):
         self.max_df = max_df
         self.docs_per_topic = docs_per_topic
         self.max_iter = max_iter
+        self.tol = tol
         self.random_state = random_state
 
     def fit(self, texts: Sequence[str], languages: Sequence[str | None]) -> Self:
@@ -161,6 +163,7 @@ class NmfTopicModel(TopicModel):
             n_components=k,
             init="nndsvda",
             max_iter=self.max_iter,
+            tol=self.tol,
             random_state=self.random_state,
         )
         weights = nmf.fit_transform(matrix)
