@@ -138,3 +138,36 @@ def test_topics_keep_their_ids_and_labels_from_run_to_run(
     assert step.stage("root_causes").rows_in == 6  # only the new messages
     with built() as session:
         assert _topics(session) == before
+
+
+def test_a_run_that_stops_while_assigning_resumes_and_leaves_no_stale_topic(
+    built: sessionmaker[Session],
+) -> None:
+    from tests.pipeline.test_runner import CrashingEngine
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        run_analysis(built, engine=CrashingEngine("topic_assign", after=2), chunk_size=60)
+    with built() as session:
+        fit = session.get(models.AnalysisWatermark, "topic_fit")
+        assert fit is not None
+        assert fit.finished_at is None  # the pass after the fit is pending
+        done_before = session.scalar(sa.select(sa.func.count()).select_from(MessageTopic))
+    assert done_before == 60  # the first chunk was kept
+    again = run_analysis(built, engine=LocalEngine(workers=1), chunk_size=60)
+    assert again.stage("root_causes").rows_in > 0
+    with built() as session:
+        fit = session.get(models.AnalysisWatermark, "topic_fit")
+        assert fit is not None
+        assert fit.finished_at is not None
+        stale = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(MessageTopic)
+            .join(Topic, Topic.id == MessageTopic.topic_id)
+            .where(sa.not_(Topic.active))
+        )
+        assert stale == 0
+        total = session.scalar(sa.select(sa.func.count()).select_from(MessageTopic))
+    assert total is not None
+    assert total >= 246
+    # it went on after the first chunk, without refitting or starting over
+    assert again.stage("root_causes").rows_in == total - 60

@@ -14,7 +14,10 @@ by a member of a customer segment: what the segment watch counts) that have sign
    stage's watermark (``last_message_id``).
 2. **Assign** (``topic_assign``): after a fit, every watched message again; otherwise
    only those without a topic row or edited since (``content_hash``). Chunks of
-   ``chunk_size`` messages, each in its own transaction.
+   ``chunk_size`` messages, each in its own transaction. The pass after a fit is pending
+   until it completes (``topic_fit.finished_at`` empty); the last message it has done is
+   kept in the ``root_causes`` watermark (``last_message_id``), so a run that stops
+   half-way resumes it.
 3. **Drivers** (``cause_count`` then ``topic_driver``): recomputed from every
    assignment when something was assigned, signals were rescored, segment membership
    may have changed, or with ``full``; written in one transaction.
@@ -162,13 +165,15 @@ def run_root_causes(
             or (grown > 0 and grown >= REFIT_GROWTH * max(fit_mark.last_message_id, 1))
         )
         mark.finished_at = None
-    fitted = False
     if refit and carriers:
         _fit(sessions, engine, fit_stage or TopicFitStage(), carriers, sample, version)
-        fitted = True
+    with transaction(sessions) as session:
+        # A fit leaves a pass over every message pending until it completes (a run that
+        # stops half-way resumes it after the last message done).
+        pending = _mark(session, "topic_fit", version).finished_at is None
     if progress:
         progress(STAGE, 0, None)
-    assigned = _assign(sessions, engine, everything=fitted or full, chunk_size=chunk_size)
+    assigned = _assign(sessions, engine, everything=pending, chunk_size=chunk_size)
     report.rows_in = assigned
     with transaction(sessions) as session:
         mark = _mark(session, STAGE, version)
@@ -231,7 +236,8 @@ def _fit(
         fit_mark = _mark(session, "topic_fit", version)
         fit_mark.last_message_id = carriers
         fit_mark.version = version
-        fit_mark.finished_at = utcnow()
+        fit_mark.finished_at = None  # until every message has been assigned again
+        _mark(session, STAGE, version).last_message_id = 0
 
 
 def save_topics(session: Session, found: list[TopicTerms], now: dt.datetime) -> list[int]:
@@ -301,13 +307,17 @@ def _assign(
         query = query.where(
             sa.or_(_mt.c.message_id.is_(None), _mt.c.content_hash != _message.c.content_hash)
         )
-    cursor, done = 0, 0
+    with transaction(sessions) as session:
+        cursor = _mark(session, STAGE, _version()).last_message_id if everything else 0
+    done = 0
     while True:
         with transaction(sessions) as session:
             rows = session.execute(
                 query.where(_message.c.id > cursor).order_by(_message.c.id).limit(chunk_size)
             ).all()
             if not rows:
+                if everything:
+                    _mark(session, "topic_fit", _version()).finished_at = utcnow()
                 break
             messages = _frame(rows)
             result = engine.run(stage, {"messages": messages, "topics": topics})["message_topic"]
@@ -325,6 +335,8 @@ def _assign(
                 ],
             )
             cursor = int(ids[-1])
+            if everything:
+                _mark(session, STAGE, _version()).last_message_id = cursor
             done += len(ids)
     return done
 
