@@ -83,13 +83,15 @@ def root_causes(
     role: str,
     segment_id: int | None = None,
     signal: str | None = None,
+    signals: tuple[str, ...] = SIGNALS,
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = 5,
     examples: int = 2,
 ) -> list[RootCause]:
     """The first ``limit`` causes of each segment, signal and period from ``since`` to
-    ``until`` (the periods they fall in; neither given: the latest period), each with
+    ``until`` (the periods they fall in; neither given: the latest period), for
+    ``signal`` (None: each of ``signals``), each with
     ``examples`` messages among the channels ``role`` may read, strongest first."""
     if signal is not None and signal not in SIGNALS:
         raise ValidationError(f"signal: {signal!r} is not one of {', '.join(SIGNALS)}")
@@ -111,7 +113,7 @@ def root_causes(
         conditions.append(TopicDriver.period <= period_of(until))
     if segment_id is not None:
         conditions.append(TopicDriver.segment_id == segment_id)
-    conditions.append(TopicDriver.signal == signal if signal else TopicDriver.signal.in_(SIGNALS))
+    conditions.append(TopicDriver.signal == signal if signal else TopicDriver.signal.in_(signals))
     rows = session.execute(
         sa.select(TopicDriver, Topic, Segment.name)
         .join(Topic, Topic.id == TopicDriver.topic_id)

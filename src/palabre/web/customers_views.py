@@ -65,11 +65,12 @@ def dashboard(
     """The segment watch: segments x signals against their baseline, and each segment's
     series (drawn by static/js/customers.js from the JSON API)."""
     found = results.heatmap(db, as_of=parse_day(as_of, "as_of"), window=window)
-    causes = root_causes(db, role=user.role, limit=CAUSES_SHOWN, examples=2)
+    causes = root_causes(
+        db, role=user.role, signals=NEGATIVE_SIGNALS, limit=CAUSES_SHOWN, examples=2
+    )
     by_segment: dict[str, dict[str, list[RootCause]]] = {}
     for cause in causes:
-        if cause.signal in NEGATIVE_SIGNALS:
-            by_segment.setdefault(cause.segment, {}).setdefault(cause.signal, []).append(cause)
+        by_segment.setdefault(cause.segment, {}).setdefault(cause.signal, []).append(cause)
     context = {
         "heatmap": found,
         "causes": by_segment,
