@@ -114,7 +114,11 @@ def test_notify_digest_sends_through_the_configured_smtp_server(
     assert "PALABRE_SMTP_HOST is not set" in done.stderr
     sink = SmtpSink()
     try:
-        env = {"PALABRE_SMTP_HOST": "127.0.0.1", "PALABRE_SMTP_PORT": str(sink.port)}
+        env = {
+            "PALABRE_SMTP_HOST": "127.0.0.1",
+            "PALABRE_SMTP_PORT": str(sink.port),
+            "PALABRE_SMTP_STARTTLS": "false",
+        }
         code, output = palabre(settings, "notify", "digest", env=env)
     finally:
         sink.stop()

@@ -152,3 +152,40 @@ def test_bad_parameters_are_refused_with_their_name(
     assert bad_signal.status_code == 422
     assert "signal" in bad_signal.text
     assert client.get(f"/customers/segments/999999/messages?{PERIOD}").status_code == 404
+
+
+@pytest.fixture
+def with_causes(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
+    from tests.pipeline import test_root_causes as causes_world
+
+    causes_world.built.__wrapped__(sessions, tmp_path)  # type: ignore[attr-defined]
+    run_analysis(sessions, engine=LocalEngine(workers=1))
+    return sessions
+
+
+def test_the_root_causes_api_ranks_the_april_cause_first(
+    with_causes: sessionmaker[Session], client_as: Callable[[str], TestClient]
+) -> None:
+    france = _segment(with_causes, "France")
+    query = f"segment={france}&signal=discontent&since=2025-04-01&until=2025-04-30"
+    analyst = client_as("analyst")
+    answer = analyst.get(f"/api/v1/customers/causes?{query}")
+    assert answer.status_code == 200, answer.text
+    first = answer.json()[0]
+    assert first["rank"] == 1
+    assert first["significant"] is True
+    assert first["examples"]
+    assert first["lift"] > 10
+    assert client_as("member").get(f"/api/v1/customers/causes?{query}").status_code == 403
+    bad = analyst.get("/api/v1/customers/causes?since=avril")
+    assert bad.status_code == 422
+    assert "since" in bad.text
+
+
+def test_the_dashboard_shows_the_root_causes_per_segment_and_signal(
+    with_causes: sessionmaker[Session], client_as: Callable[[str], TestClient]
+) -> None:
+    page = client_as("analyst").get("/customers")
+    assert page.status_code == 200
+    assert 'id="root-causes"' in page.text
+    assert "cause-label" in page.text

@@ -26,6 +26,7 @@ STAGE_LABELS = {
     "search_index": "search index",
     "score": "scoring messages",
     "segment_day": "segment watch (days)",
+    "root_causes": "root causes (topics)",
     "alerts": "alerts (days)",
 }
 
@@ -62,11 +63,14 @@ def run_with_progress(
     indexed = report.stage("search_index")
     scored = report.stage("score")
     days = report.stage("segment_day")
+    topics = report.stage("root_causes")
     how = "every day recomputed" if days.recomputed_all else "changed days recomputed"
     console.print(
         f"analysis: {indexed.rows_out:,} messages indexed for search in "
         f"{indexed.seconds:.1f} s; {scored.rows_out:,} messages scored in {scored.seconds:.1f} s; "
         f"{days.rows_out:,} segment-day aggregates written ({how}) in {days.seconds:.1f} s; "
+        f"{topics.rows_in:,} messages given a topic, {topics.rows_out:,} root-cause rows "
+        f"in {topics.seconds:.1f} s; "
         f"{report.seconds:.1f} s in all",
         highlight=False,
     )

@@ -1,5 +1,5 @@
 """Tables of the customer-voice pillar: the segment watch's daily aggregates, alert rules,
-alerts and their delivery log."""
+alerts and their delivery log, and the topics and drivers of root causes."""
 
 from __future__ import annotations
 
@@ -138,4 +138,73 @@ class AlertDelivery(Base):
         sa.UniqueConstraint("alert_id", "channel", "target"),
         sa.CheckConstraint("channel in ('webhook', 'email')", name="channel"),
         sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+    )
+
+
+# -- root causes ------------------------------------------------------------------------
+
+
+class Topic(Base):
+    """A topic of customer messages, kept from run to run (root causes).
+
+    ``terms`` holds ``[key, weight]`` pairs (unit length, strongest first) in ``language``;
+    a new fit that finds a similar topic keeps this row, its id and its ``label``
+    (``last_seen`` moves); ``active``: found by the latest fit (only active topics are
+    given to messages). See :mod:`palabre.text.topics`.
+    """
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    label: Mapped[str] = mapped_column(sa.String(200))
+    terms: Mapped[list[Any]] = mapped_column()
+    size: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    first_seen: Mapped[dt.datetime] = mapped_column()
+    last_seen: Mapped[dt.datetime] = mapped_column()
+
+
+class MessageTopic(Base):
+    """The topic a message was given (``topic_id`` empty: none fits), with the cosine of
+    its terms and the topic's, and the content it was computed from."""
+
+    __tablename__ = "message_topic"
+
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("topic.id", ondelete="SET NULL"), index=True
+    )
+    score: Mapped[float] = mapped_column(sa.Float)
+    content_hash: Mapped[str] = mapped_column(sa.String(32))
+
+
+class TopicDriver(Base):
+    """How much one topic drives one signal in one segment over one period (a calendar
+    month starting ``period``); see :mod:`palabre.customers.causes` for every figure."""
+
+    __tablename__ = "topic_driver"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(sa.ForeignKey("segment.id", ondelete="CASCADE"))
+    period: Mapped[dt.date] = mapped_column(sa.Date)
+    signal: Mapped[str] = mapped_column(sa.String(32))
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column()
+    count: Mapped[int] = mapped_column()
+    topic_volume: Mapped[int] = mapped_column()
+    share: Mapped[float] = mapped_column(sa.Float)
+    volume: Mapped[int] = mapped_column()
+    segment_count: Mapped[int] = mapped_column()
+    segment_share: Mapped[float] = mapped_column(sa.Float)
+    baseline_count: Mapped[int] = mapped_column()
+    baseline_volume: Mapped[int] = mapped_column()
+    lift: Mapped[float | None] = mapped_column(sa.Float)
+    p_value: Mapped[float | None] = mapped_column(sa.Float)
+    significant: Mapped[bool] = mapped_column()
+
+    __table_args__ = (
+        sa.Index("ix_topic_driver_segment_period_signal", "segment_id", "period", "signal"),
     )

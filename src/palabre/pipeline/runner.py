@@ -127,6 +127,10 @@ def run_analysis(
     report.stages.append(_score(sessions, engine, full, progress, chunk_size))
     report.stages.append(_segment_days(sessions, engine, full, progress, chunk_size))
     report.stages.append(_alerts(sessions, engine, full, progress, settings))
+    # Imported here: the root-cause runner reads this module's helpers.
+    from palabre.pipeline.cause_runner import run_root_causes
+
+    report.stages.append(run_root_causes(sessions, engine, full, progress, chunk_size))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,4 +1,5 @@
-"""JSON API of the segment watch: the heatmap, a segment's series, the messages of a cell.
+"""JSON API of the segment watch (the heatmap, a segment's series, the messages of a cell)
+and of the root causes.
 
 Who may call it: :data:`WATCH_ROLES` (docs/web.md, "Segment watch").
 """
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from palabre.accounts.models import UserAccount
+from palabre.customers import root_causes as causes_service
 from palabre.customers.watch import SIGNALS
 from palabre.errors import ValidationError
 from palabre.pipeline import results
@@ -206,3 +208,66 @@ def cell_messages(
         page=found.page,
         per_page=found.per_page,
     )
+
+
+class CauseExampleRead(BaseModel):
+    """A message voicing a root cause."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    thread_id: int
+    created_at: dt.datetime
+    excerpt: str
+
+
+class RootCauseRead(BaseModel):
+    """One ranked topic of a segment, signal and month, with its driver statistics
+    (docs/root-causes.md)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    segment_id: int
+    segment: str
+    period: dt.date
+    signal: str
+    rank: int
+    topic_id: int
+    label: str
+    language: str
+    terms: list[str]
+    count: int
+    topic_volume: int
+    share: float
+    volume: int
+    segment_share: float
+    baseline_count: int
+    baseline_volume: int
+    lift: float | None
+    p_value: float | None
+    significant: bool
+    examples: list[CauseExampleRead]
+
+
+@router.get("/causes", response_model=list[RootCauseRead])
+def root_causes(
+    db: DbSession,
+    user: Watcher,
+    segment: OptionalRowId = None,
+    signal: Annotated[str | None, Query(max_length=40)] = None,
+    since: DateText = "",
+    until: DateText = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[RootCauseRead]:
+    """The root causes of each customer segment, signal and month from ``since`` to
+    ``until`` (default: the latest month), ranked by lift against the segment's baseline."""
+    found = causes_service.root_causes(
+        db,
+        role=user.role,
+        segment_id=segment,
+        signal=signal,
+        since=parse_day(since, "since"),
+        until=parse_day(until, "until"),
+        limit=limit,
+    )
+    return [RootCauseRead.model_validate(c) for c in found]

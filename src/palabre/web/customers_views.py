@@ -1,5 +1,5 @@
-"""Customer voice pages: the segment watch (heatmap and series) and the messages behind a
-cell. Who may open them: :data:`palabre.web.api_customers.WATCH_ROLES`."""
+"""Customer voice pages: the segment watch (heatmap and series), the root causes, and the
+messages behind a cell. Who may open them: :data:`palabre.web.api_customers.WATCH_ROLES`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from palabre.accounts.models import UserAccount
 from palabre.customers import alerts
+from palabre.customers.root_causes import NEGATIVE_SIGNALS, RootCause, root_causes
 from palabre.customers.watch import SIGNALS
 from palabre.errors import ValidationError
 from palabre.pipeline import results
@@ -35,6 +36,8 @@ SIGNAL_LABELS: Final[dict[str, str]] = {
 }
 #: Signals whose rise is good news (the heatmap colours their rise as better, not worse).
 GOOD_SIGNALS: Final = frozenset({"suggestion", "praise"})
+#: Root causes shown per segment and signal on the dashboard.
+CAUSES_SHOWN: Final = 3
 #: A change this large (relative) is coloured strongly.
 STRONG_CHANGE: Final = 0.5
 
@@ -65,8 +68,17 @@ def dashboard(
     """The segment watch: segments x signals against their baseline, and each segment's
     series (drawn by static/js/customers.js from the JSON API)."""
     found = results.heatmap(db, as_of=parse_day(as_of, "as_of"), window=window)
+    causes = root_causes(
+        db, role=user.role, signals=NEGATIVE_SIGNALS, limit=CAUSES_SHOWN, examples=2
+    )
+    by_segment: dict[str, dict[str, list[RootCause]]] = {}
+    for cause in causes:
+        by_segment.setdefault(cause.segment, {}).setdefault(cause.signal, []).append(cause)
     context = {
         "heatmap": found,
+        "causes": by_segment,
+        "cause_period": causes[0].period if causes else None,
+        "negative_signals": NEGATIVE_SIGNALS,
         "signals": SIGNALS,
         "signal_labels": SIGNAL_LABELS,
         "heat_class": heat_class,

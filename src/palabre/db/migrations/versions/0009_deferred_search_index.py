@@ -1,7 +1,7 @@
 """SQLite search index filled after imports, not row by row during them
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-27 12:00:00
 
 Migration 0004 kept ``message_fts`` (SQLite's trigram index of message texts) in step
@@ -26,7 +26,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
