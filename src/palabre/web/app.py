@@ -21,11 +21,13 @@ from palabre.web import (
     api_admin,
     api_conversations,
     api_customers,
+    api_dialogue,
     api_innovation,
     api_people,
     auth,
     conversations_views,
     customers_views,
+    dialogue_views,
     errors,
     innovation_views,
     pages,
@@ -90,10 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people_views.router)
     app.include_router(conversations_views.router)
     app.include_router(customers_views.router)
+    app.include_router(dialogue_views.router)
     app.include_router(innovation_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
+    app.include_router(api_dialogue.router)
     app.include_router(api_innovation.router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
