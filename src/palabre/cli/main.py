@@ -61,6 +61,7 @@ def _register() -> None:
     from palabre.cli import (
         analyze,
         crowd,
+        customers,
         db,
         demo,
         evaluate,
@@ -76,6 +77,7 @@ def _register() -> None:
     )
 
     app.add_typer(crowd.app, name="crowd")
+    app.add_typer(customers.app, name="customers")
     app.add_typer(db.app, name="db")
     app.add_typer(evaluate.app, name="eval")
     app.add_typer(ideas.app, name="ideas")
