@@ -152,3 +152,42 @@ def test_the_community_page_is_in_french_for_a_french_reader(
     page = client.get("/community", headers={"Accept-Language": "fr"}).text
     assert "Communauté clients" in page
     assert "Lancer une conversation" in page
+
+
+def test_answering_and_dismissing_through_the_api(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    client = client_as("admin")
+    headers = {"X-CSRF-Token": csrf_of(client)}
+    a1 = world_ids["a1"]
+    answered = client.post(
+        f"/api/v1/customers/inbox/{a1}/answer", json={"text": "On it"}, headers=headers
+    )
+    assert answered.status_code == 200
+    body = answered.json()
+    assert (body["message_id"], body["state"]) == (a1, "answered")
+    assert body["source_url"] == "https://forum.example/a1"
+    again = client.post(
+        f"/api/v1/customers/inbox/{a1}/answer", json={"text": "Twice"}, headers=headers
+    )
+    assert again.status_code == 409
+    dismissed = client.post(
+        f"/api/v1/customers/inbox/{world_ids['c1']}/dismiss",
+        json={"reason": "duplicate"},
+        headers=headers,
+    )
+    assert dismissed.json()["dismissed_reason"] == "duplicate"
+    empty = client.post(
+        f"/api/v1/customers/inbox/{world_ids['b1']}/dismiss", json={"reason": ""}, headers=headers
+    )
+    assert empty.status_code == 422
+    assert "reason" in empty.json()["detail"]
+    remaining = client.get("/api/v1/customers/inbox").json()["items"]
+    assert {item["message_id"] for item in remaining} == {
+        world_ids["b1"],
+        world_ids["a-private"],
+    }
+    employee = client.post(
+        f"/api/v1/customers/inbox/{world_ids['e1']}/answer", json={"text": "x"}, headers=headers
+    )
+    assert employee.status_code == 404
