@@ -191,3 +191,33 @@ def test_answering_and_dismissing_through_the_api(
         f"/api/v1/customers/inbox/{world_ids['e1']}/answer", json={"text": "x"}, headers=headers
     )
     assert employee.status_code == 404
+
+
+def test_the_community_through_the_api(client_as: Callable[[str], TestClient]) -> None:
+    customer = client_as("customer")
+    headers = {"X-CSRF-Token": csrf_of(customer)}
+    created = customer.post(
+        "/api/v1/community/threads",
+        json={"title": "Hours", "text": "Open on Sunday?"},
+        headers=headers,
+    )
+    assert created.status_code == 201
+    thread = created.json()
+    assert [(p["text"], p["staff"]) for p in thread["posts"]] == [("Open on Sunday?", False)]
+    manager = client_as("manager")
+    replied = manager.post(
+        f"/api/v1/community/threads/{thread['id']}/replies",
+        json={"text": "Yes, 10 to 16"},
+        headers={"X-CSRF-Token": csrf_of(manager)},
+    )
+    assert replied.status_code == 201
+    assert [p["staff"] for p in replied.json()["posts"]] == [False, True]
+    listed = customer.get("/api/v1/community/threads").json()
+    assert [(t["title"], t["replies"], t["answered_by_staff"]) for t in listed["items"]] == [
+        ("Hours", 1, True)
+    ]
+    bad = customer.post(
+        "/api/v1/community/threads", json={"title": "", "text": "x"}, headers=headers
+    )
+    assert bad.status_code == 422
+    assert customer.get("/api/v1/community/threads/999").status_code == 404

@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
     app.include_router(api_dialogue.router)
+    app.include_router(api_dialogue.community_router)
     app.include_router(api_innovation.router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
