@@ -221,3 +221,18 @@ def test_the_community_through_the_api(client_as: Callable[[str], TestClient]) -
     )
     assert bad.status_code == 422
     assert customer.get("/api/v1/community/threads/999").status_code == 404
+
+
+def test_the_answered_notice_shows_only_a_message_the_reader_may_read(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    admin = client_as("admin")
+    private = world_ids["a-private"]
+    assert _post(admin, f"/customers/inbox/{private}/answer", text="Private answer") == 303
+    assert (
+        'href="https://forum.example/a-private"'
+        in admin.get(f"/customers/inbox?answered={private}").text
+    )
+    analyst_page = client_as("analyst").get(f"/customers/inbox?answered={private}").text
+    assert "Answer recorded." not in analyst_page
+    assert "forum.example/a-private" not in analyst_page

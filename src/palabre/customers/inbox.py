@@ -297,6 +297,19 @@ def _question(session: Session, role: str, message_id: int) -> tuple[Message, Ch
     return row[0], row[1]
 
 
+def answered_item(session: Session, role: str, message_id: int) -> InboxItem | None:
+    """The answered item of a message ``role`` may read (None otherwise): the page's notice
+    after an answer, with the link to the source where it must be posted too."""
+    readable = session.execute(_questions(role).where(Message.id == message_id)).first()
+    if readable is None:
+        return None
+    return session.scalar(
+        sa.select(InboxItem).where(
+            InboxItem.message_id == message_id, InboxItem.state == "answered"
+        )
+    )
+
+
 def _item(session: Session, message_id: int, actor: str) -> InboxItem:
     item = session.scalar(sa.select(InboxItem).where(InboxItem.message_id == message_id))
     if item is None:

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from palabre.accounts.models import UserAccount
 from palabre.customers import dialogue, inbox
-from palabre.customers.dialogue_models import InboxItem
 from palabre.errors import ValidationError
 from palabre.fabric import browse
 from palabre.identity.models import Segment
@@ -50,11 +49,7 @@ def inbox_page(
     """Customer messages that need an answer, the most urgent first, and the response-time
     KPIs per segment; ``answered`` names the message just answered (its notice)."""
     found = inbox.needs_answer(db, user.role, segment_id=segment, channel_id=channel, page=page)
-    done = (
-        db.scalar(sa.select(InboxItem).where(InboxItem.message_id == answered))
-        if answered is not None
-        else None
-    )
+    done = inbox.answered_item(db, user.role, answered) if answered is not None else None
     context = {
         "found": found,
         "pager": pager(request, found),
