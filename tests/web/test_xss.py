@@ -25,6 +25,7 @@ from tests.web.xss_corpus import (
     load_payloads,
     urls_of,
 )
+from tests.web.xss_dialogue import add_community
 from tests.web.xss_ideas import add_ideas
 
 
@@ -75,6 +76,9 @@ def test_no_payload_becomes_markup_in_any_page(
     corpus.ids["job"] = [uploaded.headers["location"].rsplit("/", 1)[-1]]
     corpus.ids["username"] = [f"{role}-user" for role in ROLES]
     corpus.ids.update(add_ideas(sessions, payloads))
+    # One community thread first, then imported ones: both kinds of thread page get filled.
+    community = add_community(sessions, payloads)["thread"]
+    corpus.ids["thread"] = [community[0], *corpus.ids["thread"]]
 
     problems: list[str] = []
     texts: list[str] = []
@@ -110,10 +114,11 @@ def test_no_payload_becomes_markup_in_any_page(
                 check(url, response.text)
 
     assert problems == []
-    for must in ("/", "/admin/imports", "/admin/segments", "/admin/users"):
+    for must in ("/", "/admin/imports", "/admin/segments", "/admin/users", "/customers/inbox"):
         assert must in fetched
     assert any(url.startswith("/admin/imports/runs/") for url in fetched)
     assert any(url.startswith("/admin/imports/jobs/") for url in fetched)
+    assert f"/community/threads/{community[0]}" in fetched
     # The test is only worth something if the payloads were on the pages, as text.
     everything = "\n".join(texts)
     unseen = [payload for payload in payloads if payload.strip() not in everything]

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from palabre.cli import dialogue
 from palabre.cli.alerts import sa_segment
 from palabre.cli.context import console, state
 from palabre.db.engine import transaction
@@ -18,8 +19,9 @@ from palabre.errors import NotFoundError, ValidationError
 from palabre.privacy.audit import system_actor
 
 app = typer.Typer(
-    help="Customer voice: root causes of the signals, and flag bearers.", no_args_is_help=True
+    help="Customer voice: root causes, flag bearers and the answer inbox.", no_args_is_help=True
 )
+app.command("inbox")(dialogue.inbox)
 
 
 def _day(value: str | None, name: str) -> dt.date | None:

@@ -79,6 +79,7 @@ def import_all_models() -> None:
     """Import every models module so that ``Base.metadata`` knows every table."""
     from palabre.accounts import models as _accounts  # noqa: F401
     from palabre.connectors import models as _connectors  # noqa: F401
+    from palabre.customers import dialogue_models as _dialogue  # noqa: F401
     from palabre.customers import models as _customers  # noqa: F401
     from palabre.fabric import models as _fabric  # noqa: F401
     from palabre.identity import models as _identity  # noqa: F401

@@ -22,6 +22,7 @@ from palabre.web import (
     api_admin,
     api_conversations,
     api_customers,
+    api_dialogue,
     api_innovation,
     api_people,
     auth,
@@ -29,6 +30,7 @@ from palabre.web import (
     corrections_views,
     customer_people_views,
     customers_views,
+    dialogue_views,
     errors,
     innovation_views,
     leaders_views,
@@ -97,12 +99,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(customers_views.router)
     app.include_router(corrections_views.router)
     app.include_router(corrections_views.api_router)
+    app.include_router(dialogue_views.router)
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)
     app.include_router(leaders_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
+    app.include_router(api_dialogue.router)
+    app.include_router(api_dialogue.community_router)
     app.include_router(api_innovation.router)
     app.include_router(alerts_views.api_router)
     app.include_router(customer_people_views.api_router)

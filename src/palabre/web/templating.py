@@ -48,6 +48,7 @@ PILLARS: Final[tuple[tuple[str, str], ...]] = (
     (N_("People"), "/people"),
     (N_("ROI"), "/roi"),
     (N_("Conversations"), "/conversations"),
+    (N_("Community"), "/community"),
     (N_("Admin"), "/admin"),
 )
 

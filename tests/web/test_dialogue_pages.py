@@ -1,0 +1,238 @@
+"""The dialogue in the app: the answer inbox (pages and JSON API) and the customer
+community, with who may use them, CSRF and escaping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.accounts.models import ROLES
+from palabre.customers.dialogue_models import InboxItem
+from palabre.db.engine import transaction
+from palabre.fabric.models import Message
+from tests.customers import dialogue_world
+from tests.web.conftest import csrf_of
+
+INBOX_ROLES = ("admin", "analyst", "manager")
+
+
+@pytest.fixture
+def world_ids(sessions: sessionmaker[Session]) -> dict[str, int]:
+    with transaction(sessions) as session:
+        world = dialogue_world.build(session)
+        return {key: message.id for key, message in world.messages.items()}
+
+
+def _post(client: TestClient, url: str, **data: str) -> int:
+    response = client.post(url, data={**data, "csrf_token": csrf_of(client)})
+    return response.status_code
+
+
+def test_the_inbox_serves_customer_voice_roles_only(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    for role in ROLES:
+        client = client_as(role)
+        page = client.get("/customers/inbox")
+        api = client.get("/api/v1/customers/inbox")
+        expected = 200 if role in INBOX_ROLES else 403
+        assert (page.status_code, api.status_code) == (expected, expected), role
+
+
+def test_the_inbox_page_lists_the_urgent_first_with_the_kpis(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    page = client_as("analyst").get("/customers/inbox?days=365").text
+    order = re.findall(r'id="inbox-(\d+)"', page)
+    # The world's messages are in the past: waiting dominates, risk and reach decide ties.
+    assert set(order) == {str(world_ids[k]) for k in ("a1", "b1", "c1")}
+    assert "response-kpis" in page
+    assert "All customers" in page
+    assert "Gold" in page
+
+
+def test_the_api_gives_the_priority_and_its_parts(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    client = client_as("manager")
+    body = client.get("/api/v1/customers/inbox").json()
+    assert body["total"] == 3
+    first = body["items"][0]
+    assert set(first) >= {"risk", "reach", "waiting_hours", "priority", "signals", "url"}
+    priorities = [item["priority"] for item in body["items"]]
+    assert priorities == sorted(priorities, reverse=True)
+    kpis = client.get("/api/v1/customers/inbox/kpis?days=365").json()
+    assert [k["segment"] for k in kpis] == ["", "Gold"]
+    assert kpis[0]["answered"] == 1  # Bob's question in t4, answered by Eve
+
+
+def test_answering_and_dismissing_from_the_page(
+    client_as: Callable[[str], TestClient],
+    world_ids: dict[str, int],
+    sessions: sessionmaker[Session],
+) -> None:
+    client = client_as("analyst")
+    b1 = world_ids["b1"]
+    response = client.post(
+        f"/customers/inbox/{b1}/answer",
+        data={"text": "We hear you", "csrf_token": csrf_of(client)},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/customers/inbox?answered={b1}"
+    page = client.get(response.headers["location"]).text
+    assert "Answer recorded." in page
+    assert 'href="https://forum.example/b1"' in page
+    assert f'id="inbox-{b1}"' not in page
+    assert _post(client, f"/customers/inbox/{world_ids['c1']}/dismiss", reason="") == 422
+    assert _post(client, f"/customers/inbox/{world_ids['c1']}/dismiss", reason="spam") == 303
+    assert _post(client, f"/customers/inbox/{world_ids['a1']}/assign", to="me") == 303
+    assert "Taken by analyst-user" in client.get("/customers/inbox").text
+    with sessions() as session:
+        states = dict(session.execute(sa.select(InboxItem.message_id, InboxItem.state)).all())
+    assert states == {b1: "answered", world_ids["c1"]: "dismissed", world_ids["a1"]: "needs_answer"}
+
+
+def test_an_action_without_the_csrf_token_is_refused(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    client = client_as("analyst")
+    assert (
+        client.post(f"/customers/inbox/{world_ids['b1']}/answer", data={"text": "x"}).status_code
+        == 403
+    )
+    assert client.post("/community/threads", data={"title": "t", "text": "x"}).status_code == 403
+
+
+def test_a_customer_posts_and_an_employee_answers_in_the_community(
+    client_as: Callable[[str], TestClient], sessions: sessionmaker[Session]
+) -> None:
+    customer = client_as("customer")
+    assert "No conversation yet" in customer.get("/community").text
+    payload = "<script>alert(1)</script>"
+    response = customer.post(
+        "/community/threads",
+        data={
+            "title": f"Help {payload}",
+            "text": "Is it <b>down</b>?",
+            "csrf_token": csrf_of(customer),
+        },
+    )
+    assert response.status_code == 303
+    thread_url = response.headers["location"]
+    page = customer.get(thread_url).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert payload not in page
+    assert "Is it &lt;b&gt;down&lt;/b&gt;?" in page
+    member = client_as("member")
+    assert _post(member, f"{thread_url}/replies", text="We are on it") == 303
+    page = customer.get(thread_url).text
+    assert "We are on it" in page
+    assert ">Team<" in page
+    listing = customer.get("/community").text
+    assert "Answered by the team" in listing
+    bad = customer.post(
+        "/community/threads", data={"title": " ", "text": "kept", "csrf_token": csrf_of(customer)}
+    )
+    assert bad.status_code == 422
+    assert "kept" in bad.text
+    with sessions() as session:
+        sources = set(session.scalars(sa.select(Message.source)))
+    assert sources == {"palabre"}
+
+
+def test_the_community_page_is_in_french_for_a_french_reader(
+    client_as: Callable[[str], TestClient],
+) -> None:
+    client = client_as("customer")
+    page = client.get("/community", headers={"Accept-Language": "fr"}).text
+    assert "Communauté clients" in page
+    assert "Lancer une conversation" in page
+
+
+def test_answering_and_dismissing_through_the_api(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    client = client_as("admin")
+    headers = {"X-CSRF-Token": csrf_of(client)}
+    a1 = world_ids["a1"]
+    answered = client.post(
+        f"/api/v1/customers/inbox/{a1}/answer", json={"text": "On it"}, headers=headers
+    )
+    assert answered.status_code == 200
+    body = answered.json()
+    assert (body["message_id"], body["state"]) == (a1, "answered")
+    assert body["source_url"] == "https://forum.example/a1"
+    again = client.post(
+        f"/api/v1/customers/inbox/{a1}/answer", json={"text": "Twice"}, headers=headers
+    )
+    assert again.status_code == 409
+    dismissed = client.post(
+        f"/api/v1/customers/inbox/{world_ids['c1']}/dismiss",
+        json={"reason": "duplicate"},
+        headers=headers,
+    )
+    assert dismissed.json()["dismissed_reason"] == "duplicate"
+    empty = client.post(
+        f"/api/v1/customers/inbox/{world_ids['b1']}/dismiss", json={"reason": ""}, headers=headers
+    )
+    assert empty.status_code == 422
+    assert "reason" in empty.json()["detail"]
+    remaining = client.get("/api/v1/customers/inbox").json()["items"]
+    assert {item["message_id"] for item in remaining} == {
+        world_ids["b1"],
+        world_ids["a-private"],
+    }
+    employee = client.post(
+        f"/api/v1/customers/inbox/{world_ids['e1']}/answer", json={"text": "x"}, headers=headers
+    )
+    assert employee.status_code == 404
+
+
+def test_the_community_through_the_api(client_as: Callable[[str], TestClient]) -> None:
+    customer = client_as("customer")
+    headers = {"X-CSRF-Token": csrf_of(customer)}
+    created = customer.post(
+        "/api/v1/community/threads",
+        json={"title": "Hours", "text": "Open on Sunday?"},
+        headers=headers,
+    )
+    assert created.status_code == 201
+    thread = created.json()
+    assert [(p["text"], p["staff"]) for p in thread["posts"]] == [("Open on Sunday?", False)]
+    manager = client_as("manager")
+    replied = manager.post(
+        f"/api/v1/community/threads/{thread['id']}/replies",
+        json={"text": "Yes, 10 to 16"},
+        headers={"X-CSRF-Token": csrf_of(manager)},
+    )
+    assert replied.status_code == 201
+    assert [p["staff"] for p in replied.json()["posts"]] == [False, True]
+    listed = customer.get("/api/v1/community/threads").json()
+    assert [(t["title"], t["replies"], t["answered_by_staff"]) for t in listed["items"]] == [
+        ("Hours", 1, True)
+    ]
+    bad = customer.post(
+        "/api/v1/community/threads", json={"title": "", "text": "x"}, headers=headers
+    )
+    assert bad.status_code == 422
+    assert customer.get("/api/v1/community/threads/999").status_code == 404
+
+
+def test_the_answered_notice_shows_only_a_message_the_reader_may_read(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    admin = client_as("admin")
+    private = world_ids["a-private"]
+    assert _post(admin, f"/customers/inbox/{private}/answer", text="Private answer") == 303
+    assert (
+        'href="https://forum.example/a-private"'
+        in admin.get(f"/customers/inbox?answered={private}").text
+    )
+    analyst_page = client_as("analyst").get(f"/customers/inbox?answered={private}").text
+    assert "Answer recorded." not in analyst_page
+    assert "forum.example/a-private" not in analyst_page
