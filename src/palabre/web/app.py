@@ -20,11 +20,13 @@ from palabre.web import (
     api,
     api_admin,
     api_conversations,
+    api_crowd,
     api_customers,
     api_innovation,
     api_people,
     auth,
     conversations_views,
+    crowd_views,
     customers_views,
     errors,
     innovation_views,
@@ -91,10 +93,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversations_views.router)
     app.include_router(customers_views.router)
     app.include_router(innovation_views.router)
+    app.include_router(crowd_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
     app.include_router(api_innovation.router)
+    app.include_router(api_crowd.router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
     app.include_router(admin_imports.router)
