@@ -81,11 +81,13 @@ def test_participants_vote_one_statement_at_a_time_and_managers_see_the_map(
     assert voters[0].get(f"/innovation/campaigns/{campaign_id}/opinions").status_code == 403
     page = manager.get(f"/innovation/campaigns/{campaign_id}/opinions")
     assert page.status_code == 200
-    assert 'class="opinion-scatter"' in page.text and "<script>" not in page.text
+    assert 'class="opinion-scatter"' in page.text
+    assert "<script>" not in page.text
     assert "6 participants" in page.text  # two groups of six
     assert "Votant" not in page.text  # nobody is named on the map
     api = manager.get(f"/api/v1/campaigns/{campaign_id}/opinions").json()
-    assert api["ready"] and sorted(g["size"] for g in api["groups"]) == [6, 6]
+    assert api["ready"]
+    assert sorted(g["size"] for g in api["groups"]) == [6, 6]
 
 
 def test_a_small_crowd_gets_no_map(person_client: Callable[[str, str], TestClient]) -> None:
@@ -98,7 +100,8 @@ def test_a_small_crowd_gets_no_map(person_client: Callable[[str, str], TestClien
         while (statement := shown_statement(voter, campaign_id)) is not None:
             post(voter, f"/innovation/statements/{statement}/vote", {"vote": "agree"})
     page = manager.get(f"/innovation/campaigns/{campaign_id}/opinions")
-    assert "Not enough votes yet" in page.text and "opinion-scatter" not in page.text
+    assert "Not enough votes yet" in page.text
+    assert "opinion-scatter" not in page.text
 
 
 def test_pairwise_votes_rank_the_ideas_with_intervals_on_the_campaign_page(
@@ -113,7 +116,8 @@ def test_pairwise_votes_rank_the_ideas_with_intervals_on_the_campaign_page(
         page = alice.get(f"/innovation/campaigns/{campaign_id}/pairwise")
         left = re.search(r'name="left" value="(\d+)"', page.text)
         right = re.search(r'name="right" value="(\d+)"', page.text)
-        assert left and right
+        assert left
+        assert right
         titles = re.findall(r'<strong class="wrap">([^<]+)</strong>', page.text)
         choice = "left" if titles[0] == "Vélos partagés" else "right"
         if "Vélos partagés" not in titles:
