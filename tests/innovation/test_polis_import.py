@@ -173,3 +173,38 @@ def test_a_vote_on_an_unknown_comment_or_a_bad_moderation_is_refused(
     assert f"{folder / 'votes.csv'}" in result.stderr
     assert "missing" in result.stderr
     assert table_counts(sessions)["campaign"] == 0
+
+
+def test_the_opinion_map_of_the_stored_votes_is_the_map_of_the_export(
+    cli_env: dict[str, str], sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from palabre.innovation import crowd
+    from palabre.people.service import Viewer
+
+    folder = dataset_path("polis-opendata", "brexit-consensus")
+    report(palabre(cli_env, "import", "polis", folder, "--json"))
+    output = tmp_path / "groups.json"
+    done = palabre(
+        cli_env,
+        "crowd",
+        "opinions",
+        "--votes",
+        folder / "votes.csv",
+        "--comments",
+        folder / "comments.csv",
+        "--output",
+        output,
+    )
+    assert done.returncode == 0, done.stderr
+    expected = json.loads(output.read_text(encoding="utf-8"))
+    with sessions() as session:
+        campaign_id = session.scalars(sa.select(Campaign.id)).one()
+        rows = session.execute(sa.select(Statement.id, Statement.external_id)).all()
+        external = {row.id: row.external_id for row in rows}
+        found = crowd.opinion_map(session, Viewer(actor="test", role="innovation"), campaign_id)
+    assert found.clustered == len(expected["participants"])
+    assert [g.size for g in found.groups] == [g["size"] for g in expected["groups"]]
+    for group, wanted in zip(found.groups, expected["groups"], strict=True):
+        assert [external[s.id] for s in group.representative] == wanted["representative"]
+    assert [external[s.id] for s in found.consensus] == expected["consensus"]
+    assert [external[s.id] for s in found.divisive] == expected["divisive"]
