@@ -3,11 +3,16 @@ and pairwise answers (palabre.innovation.crowd)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.db.engine import transaction
 from palabre.errors import NotFoundError, ValidationError
 from palabre.innovation import crowd, service
 from palabre.innovation.models import StatementVote
@@ -140,3 +145,29 @@ def test_pairwise_answers_feed_the_scores_and_the_next_pair(session: Session) ->
         crowd.answer_pair(session, alice, made.id, ideas[0].id, 999_999, "left")
     with pytest.raises(ValidationError, match="choice"):
         crowd.answer_pair(session, alice, made.id, ideas[0].id, ideas[1].id, "both")
+
+
+def test_palabre_crowd_ranking_prints_the_stored_pairwise_ranking(
+    sessions: sessionmaker[Session], cli_env: dict[str, str]
+) -> None:
+    with transaction(sessions) as session:
+        made = campaign(session)
+        alice = member(session, "Alice")
+        bikes, garden = (
+            service.submit_idea(session, alice, made.id, title=t, body="", tags=[])
+            for t in ("Vélos", "Jardin")
+        )
+        for _ in range(3):
+            crowd.answer_pair(session, alice, made.id, garden.id, bikes.id, "right")
+    done = subprocess.run(
+        [sys.executable, "-m", "palabre", "crowd", "ranking", "Bureau 2027", "--json"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [row["title"] for row in rows] == ["Vélos", "Jardin"]
+    assert rows[0]["low"] < rows[0]["score"] < rows[0]["high"]
+    assert rows[0]["appearances"] == 3

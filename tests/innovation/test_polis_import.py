@@ -208,3 +208,26 @@ def test_the_opinion_map_of_the_stored_votes_is_the_map_of_the_export(
         assert [external[s.id] for s in group.representative] == wanted["representative"]
     assert [external[s.id] for s in found.consensus] == expected["consensus"]
     assert [external[s.id] for s in found.divisive] == expected["divisive"]
+
+
+def test_palabre_crowd_map_prints_the_groups_of_an_imported_conversation(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = dataset_path("polis-opendata", "brexit-consensus")
+    report(palabre(cli_env, "import", "polis", folder, "--json"))
+    output = tmp_path / "groups.json"
+    palabre(cli_env, "crowd", "opinions", "--votes", folder / "votes.csv",
+            "--comments", folder / "comments.csv", "--output", output)  # fmt: skip
+    expected = json.loads(output.read_text(encoding="utf-8"))
+    done = palabre(cli_env, "crowd", "map", "brexit-consensus", "--json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["ready"]
+    assert [g["size"] for g in found["groups"]] == [g["size"] for g in expected["groups"]]
+    assert "polis:" not in done.stdout  # no participant is named
+    missing = palabre(cli_env, "crowd", "map", "nowhere")
+    assert missing.returncode != 0
+    assert "no campaign named 'nowhere'" in missing.stderr
+    empty = palabre(cli_env, "crowd", "ranking", "brexit-consensus")
+    assert empty.returncode == 0
+    assert "no pairwise answer yet" in empty.stdout
