@@ -37,6 +37,8 @@ def test_a_participant_statement_waits_for_a_manager_before_anyone_votes(
         crowd.moderate_statement(session, alice, mine.id, "in")
     crowd.moderate_statement(session, MANAGER, mine.id, "in")
     assert crowd.next_statement(session, alice, made.id).statement == mine
+    seeded = crowd.add_statement(session, MANAGER, made.id, "Sans personne liée")
+    assert (seeded.moderation, seeded.author_id) == ("in", None)
     by_manager = crowd.add_statement(
         session, member(session, "Ines", role="innovation"), made.id, "x"
     )

@@ -64,7 +64,9 @@ def participant_key(viewer: Viewer) -> str:
     return f"person:{viewer.person_id}"
 
 
-def _taking_part(session: Session, viewer: Viewer, campaign_id: int) -> Campaign:
+def _taking_part(
+    session: Session, viewer: Viewer, campaign_id: int, *, need_person: bool = True
+) -> Campaign:
     campaign = get_campaign(session, viewer, campaign_id)
     if not may_take_part(session, viewer, campaign):
         raise ParticipationDeniedError(
@@ -72,7 +74,8 @@ def _taking_part(session: Session, viewer: Viewer, campaign_id: int) -> Campaign
         )
     if not is_open(campaign):
         raise ValidationError(f"campaign {campaign.name!r} is not open today")
-    participant_key(viewer)
+    if need_person:
+        participant_key(viewer)
     return campaign
 
 
@@ -86,8 +89,11 @@ def _managed(session: Session, viewer: Viewer, campaign_id: int) -> Campaign:
 
 
 def add_statement(session: Session, viewer: Viewer, campaign_id: int, text: str) -> Statement:
-    """Add a statement (audited): a manager's is accepted, a participant's awaits moderation."""
-    campaign = _taking_part(session, viewer, campaign_id)
+    """Add a statement (audited): a manager's is accepted, a participant's awaits moderation.
+
+    A manager's account needs no person (seeding a conversation is not taking part in it).
+    """
+    campaign = _taking_part(session, viewer, campaign_id, need_person=not is_manager(viewer))
     text = " ".join(text.split())
     if not 1 <= len(text) <= MAX_STATEMENT:
         raise ValidationError(f"text: a statement has 1 to {MAX_STATEMENT} characters")

@@ -53,6 +53,8 @@ def _statements_page(
         "state": state,
         "may_take_part": service.may_take_part(db, viewer, state.campaign)
         and user.person_id is not None,
+        "may_add": manager
+        or (service.may_take_part(db, viewer, state.campaign) and user.person_id is not None),
         "open": service.is_open(state.campaign),
         "manager": manager,
         "pending": crowd.statements_to_moderate(db, viewer, campaign_id) if manager else [],
