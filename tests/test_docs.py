@@ -264,9 +264,21 @@ def test_every_connector_kind_is_documented(kind: str) -> None:
     )
 
 
+#: ``palabre import`` commands that are not connectors of conversations, and why.
+NOT_CONNECTORS = {"polis": "a Pol.is conversation becomes a statement campaign, not messages"}
+
+
 def test_every_connector_kind_is_an_import_command() -> None:
     imports = {p.split()[2] for p in COMMANDS_BY_PATH if p.startswith("palabre import ")}
-    assert imports == set(CONNECTORS), "palabre import sub-commands and the registry differ"
+    assert imports - set(NOT_CONNECTORS) == set(CONNECTORS), (
+        "palabre import sub-commands and the registry differ"
+    )
+
+
+def test_every_import_that_is_not_a_connector_has_its_section_in_formats_md() -> None:
+    for kind in NOT_CONNECTORS:
+        headings = [h for h in formats_sections() if f"`palabre import {kind}`" in h]
+        assert len(headings) == 1, f"docs/formats.md: one section for `palabre import {kind}`"
 
 
 # -- README and scripts ----------------------------------------------------------------

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.db.engine import transaction
 from palabre.identity.models import Person
-from palabre.innovation import funnel, service
+from palabre.innovation import crowd, funnel, service
 from palabre.people.service import Viewer
 
 
@@ -37,4 +37,29 @@ def add_ideas(sessions: sessionmaker[Session], payloads: list[str]) -> dict[str,
             service.comment_on_idea(session, writer, ideas[-1].id, payload)
         funnel.move_stage(session, manager, ideas[0].id, "selected", note=payloads[5])
         funnel.merge_ideas(session, manager, ideas[1].id, ideas[0].id, note=payloads[6])
+        add_crowd(session, campaign.id, payloads)
         return {"campaign": [str(campaign.id)], "idea": [str(i.id) for i in ideas[:3]]}
+
+
+def add_crowd(session: Session, campaign_id: int, payloads: list[str]) -> None:
+    """Statements whose texts are payloads (accepted and awaiting moderation), enough
+    voters for an opinion map, and pairwise answers for the ranking of the campaign."""
+    voters = []
+    for n in range(8):
+        person = Person(kind="employee", display_name=f"voter {n}")
+        session.add(person)
+        session.flush()
+        voters.append(Viewer(actor=f"voter:{n}", role="member", person_id=person.id))
+    manager = Viewer(actor="test", role="innovation", person_id=voters[0].person_id)
+    statements = [
+        crowd.add_statement(session, manager, campaign_id, payload[:1000])
+        for payload in payloads[:8]
+    ]
+    crowd.add_statement(session, voters[1], campaign_id, payloads[8][:1000])  # awaits moderation
+    for v, voter in enumerate(voters):
+        for s, statement in enumerate(statements):
+            crowd.vote_on_statement(session, voter, statement.id, 1 if (v + s) % 2 else -1)
+    ideas = crowd.pairwise_ideas(session, service.get_campaign(session, manager, campaign_id))
+    for n in range(6):
+        left, right = ideas[n % len(ideas)], ideas[(n + 1) % len(ideas)]
+        crowd.answer_pair(session, voters[n], campaign_id, left.id, right.id, "left")

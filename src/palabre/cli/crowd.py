@@ -8,12 +8,21 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
+from sqlalchemy.orm import Session
 
-from palabre.errors import ValidationError
+from palabre.cli.context import state
+from palabre.db.engine import transaction
+from palabre.errors import NotFoundError, ValidationError
+from palabre.innovation import crowd
+from palabre.innovation.models import Campaign
+from palabre.people.service import Viewer
+from palabre.privacy.audit import system_actor
 
 app = typer.Typer(
-    help="Crowd validation: opinion groups of agree / disagree votes.", no_args_is_help=True
+    help="Crowd validation: opinion groups of agree / disagree votes, pairwise rankings.",
+    no_args_is_help=True,
 )
 
 
@@ -59,3 +68,94 @@ def opinions(
         f"{len(document['participants'])} of {len(matrix.participants)} participants "
         f"in {model.n_groups_} group(s) ({sizes}) written to {output}"
     )
+
+
+def _campaign_id(session: Session, ref: str) -> int:
+    found = session.scalar(sa.select(Campaign.id).where(Campaign.name == ref))
+    if found is None and ref.isdigit():
+        found = session.scalar(sa.select(Campaign.id).where(Campaign.id == int(ref)))
+    if found is None:
+        raise NotFoundError(f"campaign: no campaign named {ref!r}")
+    return found
+
+
+def _manager() -> Viewer:
+    return Viewer(actor=system_actor(), role="innovation")
+
+
+CampaignArg = Annotated[str, typer.Argument(metavar="CAMPAIGN", help="Campaign name or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@app.command("map")
+def opinion_map(ctx: typer.Context, campaign: CampaignArg, as_json: JsonOpt = False) -> None:
+    """The opinion map of a campaign's stored statement votes (groups, consensus, divisive)."""
+    with transaction(state(ctx).sessions()) as session:
+        found = crowd.opinion_map(session, _manager(), _campaign_id(session, campaign))
+
+    def statement(s: crowd.MapStatement) -> dict[str, object]:
+        return {"id": s.id, "text": s.text, "direction": s.direction, "share": s.share}
+
+    payload: dict[str, object] = {
+        "participants": found.participants,
+        "clustered": found.clustered,
+        "statements": found.statements,
+        "votes": found.votes,
+        "ready": found.ready,
+        "groups": [
+            {
+                "size": g.size,
+                "shown": g.shown,
+                "representative": [statement(s) for s in g.representative],
+            }
+            for g in found.groups
+        ],
+        "consensus": [statement(s) for s in found.consensus],
+        "divisive": [statement(s) for s in found.divisive],
+    }
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        return
+    typer.echo(
+        f"{found.participants} participants, {found.statements} statements, {found.votes} votes;"
+        f" {found.clustered} clustered"
+    )
+    if not found.ready:
+        typer.echo(f"no map yet: fewer than {crowd.MIN_GROUP_SIZE} clustered participants")
+        return
+    for group in found.groups:
+        typer.echo(f"group {'ABCDEFGHIJ'[group.index]}: {group.size} participants")
+        for s in group.representative:
+            typer.echo(f"  {s.direction} {s.share:.0%}  {s.text}")
+    for title, items in (("consensus", found.consensus), ("divisive", found.divisive)):
+        typer.echo(f"{title}:")
+        for s in items:
+            typer.echo(f"  {s.direction} {s.share:.0%}  {s.text}")
+
+
+@app.command("ranking")
+def ranking(ctx: typer.Context, campaign: CampaignArg, as_json: JsonOpt = False) -> None:
+    """The pairwise ranking of a campaign's ideas: score and 95 % interval, best first."""
+    with transaction(state(ctx).sessions()) as session:
+        scored = crowd.pairwise_scores(session, _manager(), _campaign_id(session, campaign))
+        rows = [
+            {
+                "idea_id": s.idea.id,
+                "title": s.idea.title,
+                "score": round(s.score.score, 4),
+                "low": round(s.score.low, 4),
+                "high": round(s.score.high, 4),
+                "appearances": s.score.appearances,
+            }
+            for s in scored
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        typer.echo("no pairwise answer yet")
+    for row in rows:
+        typer.echo(
+            f"{row['score']:.0%} [{row['low']:.0%}-{row['high']:.0%}]"
+            f"  ({row['appearances']} comparisons)  #{row['idea_id']} {row['title']}"
+        )

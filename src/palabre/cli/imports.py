@@ -308,3 +308,38 @@ assert set(CONNECTORS) == {
     "mbox",
     "activitypub",
 }
+
+
+@app.command("polis")
+def import_polis(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A Pol.is export: comments.csv, votes.csv.")
+    ],
+    campaign: Annotated[
+        str | None,
+        typer.Option("--campaign", help="Campaign name (default: the folder's name)."),
+    ] = None,
+    audience: Annotated[
+        str, typer.Option("--audience", help="Audience of a new campaign.")
+    ] = "employees",
+    as_json: JsonOpt = False,
+) -> None:
+    """A Pol.is conversation, as a statement campaign (re-importing changes nothing)."""
+    from palabre.db.engine import transaction
+    from palabre.innovation.polis_import import import_polis as run_polis
+
+    with transaction(state(ctx).sessions()) as session:
+        report = run_polis(
+            session, folder, actor=system_actor(), campaign_name=campaign, audience=audience
+        )
+    if as_json:
+        typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table(title=escape(f"Pol.is import of {folder} into campaign '{report.campaign}'"))
+    for column in ("", "created", "updated", "unchanged"):
+        table.add_column(column, justify="right" if column else "left")
+    for name, tally in (("statements", report.statements), ("votes", report.votes)):
+        table.add_row(name, f"{tally.created:,}", f"{tally.updated:,}", f"{tally.unchanged:,}")
+    console.print(table)
+    console.print(f"{report.participants:,} participants; campaign id {report.campaign_id}")

@@ -190,3 +190,88 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column()
     emailed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+# --- crowd validation: agree / disagree statements and pairwise answers -------------
+
+#: Moderation of a statement: out ones are zeroed for everyone in the opinion map.
+MODERATION: Final[tuple[str, ...]] = ("unmoderated", "in", "out")
+#: What a participant answered to a pair of ideas.
+PAIRWISE_CHOICES: Final[tuple[str, ...]] = ("left", "right", "cannot_decide")
+
+
+class Statement(Base):
+    """A short statement of a campaign that participants agree or disagree with (Pol.is).
+
+    ``external_id`` is the comment id of an imported Pol.is conversation: it makes a
+    re-import find the statement again instead of adding a copy.
+    """
+
+    __tablename__ = "statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    moderation: Mapped[str] = mapped_column(sa.String(16), default="unmoderated")
+    external_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "external_id"),
+        sa.CheckConstraint(_in("moderation", MODERATION), name="statement_moderation"),
+    )
+
+
+class StatementVote(Base):
+    """A participant's vote on a statement: +1 agree, -1 disagree, 0 pass (changeable).
+
+    ``participant`` keys the voter: ``person:<id>`` for people of the workspace,
+    ``polis:<voter-id>`` for the anonymous voters of an imported conversation.
+    """
+
+    __tablename__ = "statement_vote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("statement.id", ondelete="CASCADE"), index=True
+    )
+    participant: Mapped[str] = mapped_column(sa.String(200))
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[int] = mapped_column(sa.SmallInteger)
+    voted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("statement_id", "participant"),
+        sa.CheckConstraint("value in (-1, 0, 1)", name="statement_vote_value"),
+    )
+
+
+class PairwiseAnswer(Base):
+    """A participant's answer to a pair of ideas: the left one, the right one, or neither."""
+
+    __tablename__ = "pairwise_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    left_idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    right_idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"))
+    choice: Mapped[str] = mapped_column(sa.String(16))
+    participant: Mapped[str] = mapped_column(sa.String(200))
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("choice", PAIRWISE_CHOICES), name="pairwise_answer_choice"),
+        sa.CheckConstraint("left_idea_id <> right_idea_id", name="pairwise_answer_two_ideas"),
+    )

@@ -176,3 +176,120 @@ class Changed(BaseModel):
     """Whether the request changed something (False: it was already so)."""
 
     changed: bool
+
+
+# --- crowd validation ----------------------------------------------------------------------
+
+
+class StatementCreate(BaseModel):
+    """A new statement of a campaign."""
+
+    text: str = Field(max_length=1000)
+
+
+class StatementRead(BaseModel):
+    """A statement (its author is not shown: statements are anonymous)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    campaign_id: int
+    text: str
+    moderation: str
+
+
+class NextStatementRead(BaseModel):
+    """The next statement the caller has not voted on (None: all done), and progress."""
+
+    statement: StatementRead | None
+    voted: int
+    total: int
+
+
+class StatementVoteCreate(BaseModel):
+    """A vote: 1 agree, -1 disagree, 0 pass."""
+
+    vote: int = Field(ge=-1, le=1)
+
+
+class ModerationSet(BaseModel):
+    """A manager's moderation: ``in`` (accepted), ``out`` (rejected) or ``unmoderated``."""
+
+    moderation: str
+
+
+class MapStatementRead(BaseModel):
+    """A statement on the opinion map and the share leaning its way."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    text: str
+    direction: str
+    share: float
+
+
+class MapGroupRead(BaseModel):
+    """An opinion group; statements and points only when it reaches the minimum size."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    index: int
+    size: int
+    shown: bool
+    representative: list[MapStatementRead]
+    points: list[tuple[float, float]]
+
+
+class OpinionMapRead(BaseModel):
+    """The opinion map of a campaign."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    participants: int
+    clustered: int
+    statements: int
+    votes: int
+    ready: bool
+    groups: list[MapGroupRead]
+    consensus: list[MapStatementRead]
+    divisive: list[MapStatementRead]
+
+
+class IdeaBrief(BaseModel):
+    """An idea as a pair shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    body: str
+
+
+class PairRead(BaseModel):
+    """Two ideas to compare, left then right (None: fewer than two ideas)."""
+
+    left: IdeaBrief | None
+    right: IdeaBrief | None
+
+
+class PairAnswerCreate(BaseModel):
+    """The answer to a pair: ``left``, ``right`` or ``cannot_decide``."""
+
+    left: int
+    right: int
+    choice: str
+
+
+class PairwiseScoreRead(BaseModel):
+    """An idea's chance of beating a random other idea, with its 95 % interval."""
+
+    idea_id: int
+    title: str
+    score: float
+    low: float
+    high: float
+    wins: int
+    losses: int
+    ties: int
+    appearances: int

@@ -21,6 +21,7 @@ from palabre.web import (
     api,
     api_admin,
     api_conversations,
+    api_crowd,
     api_customers,
     api_dialogue,
     api_innovation,
@@ -28,6 +29,7 @@ from palabre.web import (
     auth,
     conversations_views,
     corrections_views,
+    crowd_views,
     customer_people_views,
     customers_views,
     dialogue_views,
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)
     app.include_router(leaders_views.router)
+    app.include_router(crowd_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)
     app.include_router(api_customers.router)
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_innovation.router)
     app.include_router(alerts_views.api_router)
     app.include_router(customer_people_views.api_router)
+    app.include_router(api_crowd.router)
     app.include_router(admin_views.router)
     app.include_router(admin_views.segments_router)
     app.include_router(admin_imports.router)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from palabre.accounts.models import UserAccount
 from palabre.errors import PalabreError, ValidationError
 from palabre.identity.models import Segment, Team
-from palabre.innovation import discovery, funnel, notifications, service
+from palabre.innovation import crowd, discovery, funnel, notifications, service
 from palabre.innovation.models import AUDIENCES
 from palabre.web.access import authenticated, requires
 from palabre.web.deps import DbSession
@@ -159,6 +159,7 @@ def campaign_page(
         "open": service.is_open(campaign),
         "may_take_part": service.may_take_part(db, viewer, campaign),
         "manager": service.is_manager(viewer),
+        "scores": crowd.pairwise_scores(db, viewer, campaign_id),
         **labels(),
     }
     return render(request, "innovation/campaign.html", context, user=user)

@@ -1,7 +1,7 @@
 """dialogue: the answer inbox's state of each customer message acted upon
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-27 12:10:00
 
 The customer community needs no table: its channel (source ``palabre``, kind
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
