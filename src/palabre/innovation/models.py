@@ -275,3 +275,35 @@ class PairwiseAnswer(Base):
         sa.CheckConstraint(_in("choice", PAIRWISE_CHOICES), name="pairwise_answer_choice"),
         sa.CheckConstraint("left_idea_id <> right_idea_id", name="pairwise_answer_two_ideas"),
     )
+
+
+#: The levels a trend reaches (see :mod:`palabre.innovation.trends`).
+TREND_LEVELS: Final[tuple[str, ...]] = ("weak", "strong")
+
+
+class StoredTrend(Base):
+    """An emerging topic found by the trend stage of ``palabre analyze``.
+
+    The whole table is replaced at each run (one transaction): a trend's ``id`` is only
+    stable between two runs. ``terms`` and ``languages`` are lists of strings;
+    ``examples`` a list of ``{"message_id", "day", "excerpt"}`` (day ISO). See
+    :class:`palabre.innovation.trend_records.Trend` for the meaning of every field.
+    """
+
+    __tablename__ = "trend"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(200))
+    terms: Mapped[list[Any]] = mapped_column()
+    languages: Mapped[list[Any]] = mapped_column()
+    first_flagged: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    last_flagged: Mapped[dt.date] = mapped_column(sa.Date)
+    level: Mapped[str] = mapped_column(sa.String(8))
+    first_strong: Mapped[dt.date | None] = mapped_column(sa.Date)
+    days_flagged: Mapped[int] = mapped_column()
+    peak_count_week: Mapped[int] = mapped_column()
+    peak_score: Mapped[float] = mapped_column(sa.Float)
+    examples: Mapped[list[Any]] = mapped_column()
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(_in("level", TREND_LEVELS), name="trend_level"),)
