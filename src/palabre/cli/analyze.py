@@ -28,6 +28,7 @@ STAGE_LABELS = {
     "segment_day": "segment watch (days)",
     "root_causes": "root causes (topics)",
     "alerts": "alerts (days)",
+    "trends": "trends (messages read)",
 }
 
 
@@ -76,6 +77,15 @@ def run_with_progress(
     )
     raised = report.stage("alerts").rows_out
     console.print(f"alerts: {raised:,} raised", highlight=False)
+    trends = report.stage("trends")
+    if trends.recomputed_all:
+        console.print(
+            f"trends: {trends.rows_out:,} found in {trends.rows_in:,} messages "
+            f"in {trends.seconds:.1f} s",
+            highlight=False,
+        )
+    else:
+        console.print("trends: no new message, unchanged", highlight=False)
     if deliver and settings is not None:
         deliver_and_print(sessions, settings)
     return report

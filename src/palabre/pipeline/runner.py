@@ -30,6 +30,11 @@ Alerts stage
 Rules and anomalies on the latest days of the watch (:mod:`palabre.pipeline.alert_run`):
 new alerts are stored once, with their deliveries queued.
 
+Trends stage
+------------
+Emerging topics over the latest months of every conversation, recomputed when messages
+were added (:mod:`palabre.pipeline.trend_run`).
+
 Runs are meant to run one at a time (``palabre analyze``, ``palabre demo``).
 """
 
@@ -131,6 +136,9 @@ def run_analysis(
     from palabre.pipeline.cause_runner import run_root_causes
 
     report.stages.append(run_root_causes(sessions, engine, full, progress, chunk_size))
+    from palabre.pipeline.trend_run import run_trends
+
+    report.stages.append(run_trends(sessions, full, progress))
     report.seconds = time.perf_counter() - started
     return report
 
