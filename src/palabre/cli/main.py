@@ -75,6 +75,7 @@ def _register() -> None:
         serve,
         signals,
         status,
+        trends,
         users,
     )
 
@@ -94,6 +95,7 @@ def _register() -> None:
     app.command("analyze")(analyze.analyze)
     app.command("train")(signals.train_workspace)
     app.command("leaders")(leaders.leaders)
+    app.command("trends")(trends.trends)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
 
