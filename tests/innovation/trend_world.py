@@ -61,9 +61,7 @@ def rows(days: int = DAYS, burst: dict[int, int] | None = None) -> list[dict[str
                 words.insert(4, PHRASE)
                 if (i - count) % 2:
                     channel, kind = ("lab", "intranet")
-            moment = dt.datetime.combine(date, dt.time(8), tzinfo=dt.UTC) + dt.timedelta(
-                minutes=i
-            )
+            moment = dt.datetime.combine(date, dt.time(8), tzinfo=dt.UTC) + dt.timedelta(minutes=i)
             out.append(
                 {
                     "id": f"m{day:02d}-{i:03d}",
@@ -97,4 +95,6 @@ def build(sessions: sessionmaker[Session], folder: Path) -> None:
 def make_lab_private(sessions: sessionmaker[Session]) -> None:
     """Make the intranet channel private (as a connector of a private channel would)."""
     with transaction(sessions) as session:
-        session.execute(sa.update(Channel).where(Channel.name == "lab").values(visibility="private"))
+        session.execute(
+            sa.update(Channel).where(Channel.name == "lab").values(visibility="private")
+        )

@@ -42,20 +42,25 @@ def test_a_run_without_new_messages_does_nothing_and_new_messages_recompute(
     quiet = trend_world.rows(days=40, burst={})
     trend_world.load(sessions, tmp_path, quiet)
     first = run_trends(sessions, False, None)
-    assert first.recomputed_all and first.rows_out == 0
+    assert first.recomputed_all
+    assert first.rows_out == 0
     with sessions() as db:
         mark = db.get(AnalysisWatermark, "trends")
-        assert mark is not None and mark.finished_at is not None
+        assert mark is not None
+        assert mark.finished_at is not None
         done_at = mark.finished_at
     again = run_trends(sessions, False, None)
-    assert not again.recomputed_all and again.rows_in == 0
+    assert not again.recomputed_all
+    assert again.rows_in == 0
     with sessions() as db:
         mark = db.get(AnalysisWatermark, "trends")
-        assert mark is not None and mark.finished_at == done_at
+        assert mark is not None
+        assert mark.finished_at == done_at
     # The whole sixty days with the burst: new messages, so the stage runs again.
     trend_world.build(sessions, tmp_path)
     later = run_trends(sessions, False, None)
-    assert later.recomputed_all and later.rows_out == 1
+    assert later.recomputed_all
+    assert later.rows_out == 1
 
 
 def test_the_window_reads_only_the_latest_days_and_never_surveys(
@@ -70,5 +75,6 @@ def test_the_window_reads_only_the_latest_days_and_never_surveys(
     assert len(every) == len(messages) - 1
     assert {r.channel_kind for r in every} == {"community"}
     latest = max(r.created_at for r in every)
-    assert recent and all(r.created_at > latest - dt.timedelta(days=10) for r in recent)
+    assert recent
+    assert all(r.created_at > latest - dt.timedelta(days=10) for r in recent)
     assert len(recent) < len(every)

@@ -20,7 +20,9 @@ def trends(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only trends still flagged on or after this day (YYYY-MM-DD)."),
+        typer.Option(
+            "--since", help="Only trends still flagged on or after this day (YYYY-MM-DD)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -38,6 +38,7 @@ from palabre.web import (
     leaders_views,
     pages,
     people_views,
+    trends_views,
 )
 from palabre.web.access import route_policies, undeclared_routes
 from palabre.web.csrf import csrf_protect
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)
     app.include_router(leaders_views.router)
+    app.include_router(trends_views.router)
+    app.include_router(trends_views.api_router)
     app.include_router(crowd_views.router)
     app.include_router(api_people.router)
     app.include_router(api_conversations.router)

@@ -24,6 +24,7 @@ from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
 from palabre.web.listing import OptionalRowId, RowId, viewer_of
 from palabre.web.templating import render
+from palabre.web.trends_views import TRENDS_ROLES
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,6 +73,7 @@ def campaigns_page(request: Request, db: DbSession, user: Anyone) -> HTMLRespons
     context = {
         "rows": service.list_campaigns(db, viewer),
         "manager": service.is_manager(viewer),
+        "trends_reader": user.role in TRENDS_ROLES,
         "unread": notifications.unread_count(db, user.person_id),
         **labels(),
     }
