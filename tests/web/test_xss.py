@@ -114,7 +114,8 @@ def test_no_payload_becomes_markup_in_any_page(
                 check(url, response.text)
 
     assert problems == []
-    for must in ("/", "/admin/imports", "/admin/segments", "/admin/users", "/customers/inbox"):
+    musts = ("/", "/admin/imports", "/admin/segments", "/admin/users", "/customers/inbox")
+    for must in (*musts, "/innovation/trends"):
         assert must in fetched
     assert any(url.startswith("/admin/imports/runs/") for url in fetched)
     assert any(url.startswith("/admin/imports/jobs/") for url in fetched)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.db.base import utcnow
 from palabre.db.engine import transaction
+from palabre.fabric.models import Message
 from palabre.identity.models import Person
 from palabre.innovation import crowd, funnel, service
+from palabre.innovation.trend_records import Example, Trend
+from palabre.innovation.trend_service import replace_trends
 from palabre.people.service import Viewer
 
 
@@ -38,6 +45,7 @@ def add_ideas(sessions: sessionmaker[Session], payloads: list[str]) -> dict[str,
         funnel.move_stage(session, manager, ideas[0].id, "selected", note=payloads[5])
         funnel.merge_ideas(session, manager, ideas[1].id, ideas[0].id, note=payloads[6])
         add_crowd(session, campaign.id, payloads)
+        add_trends(session, payloads)
         return {"campaign": [str(campaign.id)], "idea": [str(i.id) for i in ideas[:3]]}
 
 
@@ -63,3 +71,28 @@ def add_crowd(session: Session, campaign_id: int, payloads: list[str]) -> None:
     for n in range(6):
         left, right = ideas[n % len(ideas)], ideas[(n + 1) % len(ideas)]
         crowd.answer_pair(session, voters[n], campaign_id, left.id, right.id, "left")
+
+
+def add_trends(session: Session, payloads: list[str]) -> None:
+    """Stored trends whose labels, terms and example excerpts are payloads (examples on
+    imported messages, so that the trends page shows them)."""
+    ids = list(session.scalars(sa.select(Message.id).order_by(Message.id).limit(len(payloads))))
+    day = dt.date(2025, 3, 1)
+    trends = [
+        Trend(
+            id=n,
+            label=payload[:200],
+            terms=(payload, payloads[(n + 5) % len(payloads)]),
+            languages=("fr",),
+            first_flagged=day,
+            last_flagged=day,
+            level="strong" if n % 2 else "weak",
+            first_strong=day if n % 2 else None,
+            days_flagged=1,
+            peak_count_week=3,
+            peak_score=2.0,
+            examples=(Example(str(ids[n % len(ids)]), day, payloads[(n + 9) % len(payloads)]),),
+        )
+        for n, payload in enumerate(payloads)
+    ]
+    replace_trends(session, trends, utcnow())
