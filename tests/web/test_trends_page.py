@@ -31,10 +31,9 @@ def test_only_innovation_analysts_and_admins_see_trends(
 ) -> None:
     for role in ROLES:
         client = client_as(role)
-        assert client.get("/innovation/trends").status_code == (
-            200 if role in READERS else 403
-        ), role
-        assert client.get("/api/v1/trends").status_code == (200 if role in READERS else 403), role
+        expected = 200 if role in READERS else 403
+        assert client.get("/innovation/trends").status_code == expected, role
+        assert client.get("/api/v1/trends").status_code == expected, role
 
 
 def test_the_campaigns_page_links_to_trends_for_its_readers_only(
