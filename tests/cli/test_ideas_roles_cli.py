@@ -40,7 +40,8 @@ def test_suggest_assign_and_release_from_the_command_line(
 
     code, output = palabre(settings, "ideas", "assign", str(idea), "ideator", "Ana")
     assert code == 0, output
-    assert "is ideator of idea" in output and "(stage proposed)" in output
+    assert "is ideator of idea" in output
+    assert "(stage proposed)" in output
     # Errors reach the user through palabre's error handler, naming the field.
     with pytest.raises(ValidationError, match="role: 'boss' is not a role"):
         palabre(settings, "ideas", "assign", str(idea), "boss", "Ana")

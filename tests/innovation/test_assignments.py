@@ -64,7 +64,8 @@ def test_releasing_keeps_the_row_dated_audits_and_tells_the_person(session: Sess
     assignments.release(session, MANAGER, role.id)
 
     kept = session.get(IdeaRole, role.id)
-    assert kept is not None and kept.released_at is not None
+    assert kept is not None
+    assert kept.released_at is not None
     assert kept.released_by == MANAGER.actor
     kinds = [n.kind for n in notifications.list_notifications(session, alice.person_id)]
     assert kinds == ["role_released", "role_assigned"]  # newest first
@@ -103,7 +104,8 @@ def test_only_managers_assign_and_bad_input_is_named(session: Session) -> None:
 def test_the_load_counts_open_ideas_carried_only(session: Session) -> None:
     made = campaign(session)
     alice, bob = member(session, "Alice"), member(session, "Bob")
-    assert alice.person_id is not None and bob.person_id is not None
+    assert alice.person_id is not None
+    assert bob.person_id is not None
     ideas = [
         service.submit_idea(session, alice, made.id, title=title).id
         for title in ("Vélos partagés", "Jardin partagé", "Cantine bio", "Salle de sieste")
@@ -127,7 +129,9 @@ def test_the_load_counts_open_ideas_carried_only(session: Session) -> None:
 def test_the_page_groups_carriers_by_the_stage_they_were_assigned_at(session: Session) -> None:
     made = campaign(session)
     alice, bob, carol = member(session, "Alice"), member(session, "Bob"), member(session, "Carol")
-    assert alice.person_id and bob.person_id and carol.person_id
+    assert alice.person_id
+    assert bob.person_id
+    assert carol.person_id
     idea = service.submit_idea(session, alice, made.id, title="Vélos partagés")
     first = assignments.assign(session, MANAGER, idea.id, "ideator", alice.person_id)
     funnel.move_stage(session, MANAGER, idea.id, "selected")
@@ -191,4 +195,5 @@ def test_a_busy_person_is_suggested_less(sessions: sessionmaker[Session]) -> Non
         assert ideator.score == pytest.approx(free.roles["ideator"][0].score / 4)
         assert ideator.why.en.endswith("already carries 3 things")
         viewed = audited(session, "leaders.viewed")
-        assert len(viewed) == 2 and ana in viewed[0]["people"]  # type: ignore[operator]
+        assert len(viewed) == 2
+        assert ana in viewed[0]["people"]

@@ -88,7 +88,8 @@ def test_a_manager_assigns_suggested_people_and_everyone_sees_them_by_stage(
     refused = manager.post(
         f"{page}/roles", data={"role": "expert", "person": "Zoé", "csrf_token": csrf_of(manager)}
     )
-    assert refused.status_code == 404 and "nobody named" in refused.text
+    assert refused.status_code == 404
+    assert "nobody named" in refused.text
 
 
 def test_the_api_gives_suggestions_to_managers_and_assignments_to_all(
@@ -107,16 +108,19 @@ def test_the_api_gives_suggestions_to_managers_and_assignments_to_all(
 
     made = manager.post(url, json={"role": "expert", "person_id": idea["gil"]})
     assert made.status_code == 201
-    assert made.json()["stage"] == "proposed" and made.json()["name"] == "Gil"
+    assert made.json()["stage"] == "proposed"
+    assert made.json()["name"] == "Gil"
     assert member.post(url, json={"role": "expert", "person_id": idea["ana"]}).status_code == 403
     bad = manager.post(url, json={"role": "boss", "person_id": idea["ana"]})
-    assert bad.status_code == 422 and "role: 'boss' is not a role" in bad.text
+    assert bad.status_code == 422
+    assert "role: 'boss' is not a role" in bad.text
 
     seen = member.get(url).json()
     assert seen["suggestions"] is None
     assert [(a["role"], a["person_id"]) for a in seen["assignments"]] == [("expert", idea["gil"])]
 
     released = manager.post(f"/api/v1/ideas/roles/{made.json()['id']}/release")
-    assert released.status_code == 200 and released.json()["released_at"] is not None
+    assert released.status_code == 200
+    assert released.json()["released_at"] is not None
     again = manager.post(f"/api/v1/ideas/roles/{made.json()['id']}/release")
     assert again.status_code == 409
