@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from palabre.errors import ConflictError, NotFoundError, ValidationError
 from palabre.identity.models import Identity
 from palabre.innovation import assignments, funnel, notifications, service
-from palabre.innovation.models import IdeaRole
+from palabre.innovation.models import IdeaRole, Notification
 from palabre.innovation.service import ParticipationDeniedError
 from palabre.privacy.models import AuditEntry
 from tests.innovation.ideas_helpers import MANAGER, campaign, member, person
@@ -197,3 +197,17 @@ def test_a_busy_person_is_suggested_less(sessions: sessionmaker[Session]) -> Non
         viewed = audited(session, "leaders.viewed")
         assert len(viewed) == 2
         assert ana in viewed[0]["people"]
+
+
+def test_the_digest_words_an_assignment_in_the_persons_language() -> None:
+    note = Notification(
+        person_id=1,
+        kind="role_assigned",
+        idea_id=7,
+        details={"title": "Vélos partagés", "role": "expert", "stage": "selected"},
+    )
+    french = notifications.digest_text([note], "fr", "https://palabre.example")
+    english = notifications.digest_text([note], "en", "https://palabre.example")
+    assert "On vous a confié le rôle d'expert pour « Vélos partagés »" in french
+    assert "You were asked to be expert of “Vélos partagés” (stage selected)." in english
+    assert "https://palabre.example/ideas/7" in english
