@@ -11,7 +11,7 @@ from palabre.db.base import utcnow
 from palabre.db.engine import transaction
 from palabre.fabric.models import Message
 from palabre.identity.models import Person
-from palabre.innovation import crowd, funnel, service
+from palabre.innovation import assignments, crowd, funnel, service
 from palabre.innovation.trend_records import Example, Trend
 from palabre.innovation.trend_service import replace_trends
 from palabre.people.service import Viewer
@@ -44,6 +44,13 @@ def add_ideas(sessions: sessionmaker[Session], payloads: list[str]) -> dict[str,
             service.comment_on_idea(session, writer, ideas[-1].id, payload)
         funnel.move_stage(session, manager, ideas[0].id, "selected", note=payloads[5])
         funnel.merge_ideas(session, manager, ideas[1].id, ideas[0].id, note=payloads[6])
+        # Who carries the idea: payload names, one released (the section "who carries it").
+        carrier = Person(kind="employee", display_name=payloads[7][:300])
+        session.add(carrier)
+        session.flush()
+        made = assignments.assign(session, manager, ideas[0].id, "champion", carrier.id)
+        assignments.assign(session, manager, ideas[0].id, "expert", author.id)
+        assignments.release(session, manager, made.id)
         add_crowd(session, campaign.id, payloads)
         add_trends(session, payloads)
         return {"campaign": [str(campaign.id)], "idea": [str(i.id) for i in ideas[:3]]}

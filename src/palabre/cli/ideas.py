@@ -18,7 +18,7 @@ from palabre.cli.context import console, state
 from palabre.db.engine import transaction
 from palabre.errors import NotFoundError, ValidationError
 from palabre.identity.models import Segment, Team
-from palabre.innovation import discovery, funnel, service
+from palabre.innovation import assignments, discovery, funnel, service
 from palabre.innovation.models import AUDIENCES, Campaign
 from palabre.people.service import Viewer
 from palabre.privacy.audit import system_actor
@@ -287,3 +287,98 @@ def adopt(
         found = _campaign(session, campaign)
         idea = discovery.idea_from_message(session, _manager(), found.id, message, title=title)
         console.print(f"idea {idea.id} created: {escape(idea.title)}", highlight=False)
+
+
+IdeaArg = Annotated[int, typer.Argument(metavar="IDEA", help="Idea id.")]
+
+
+@app.command()
+def roles(ctx: typer.Context, idea: IdeaArg, as_json: JsonOpt = False) -> None:
+    """People suggested for each role of IDEA, and who carries it at each stage."""
+    with transaction(state(ctx).sessions()) as session:
+        viewer = _manager()
+        found = assignments.suggestions(session, viewer, idea)
+        carried = assignments.carriers(session, viewer, idea)
+    suggested = [
+        {
+            "role": assignments.SUGGESTED_ROLE[key],
+            "person_id": s.person.id,
+            "name": s.person.name,
+            "score": round(s.score, 4),
+            "load": s.load,
+            "why": {"fr": s.why.fr, "en": s.why.en},
+        }
+        for key, listed in found.roles.items()
+        for s in listed
+    ]
+    rows = [
+        {
+            "id": c.id,
+            "role": c.role,
+            "person_id": c.person_id,
+            "name": c.name,
+            "stage": c.stage,
+            "assigned_by": c.assigned_by,
+            "assigned_at": c.assigned_at.isoformat(),
+            "released_at": c.released_at.isoformat() if c.released_at else None,
+        }
+        for group in carried
+        for c in group.carriers
+    ]
+    if as_json:
+        _echo_json({"suggestions": suggested, "assignments": rows})
+        return
+    console.print("suggested:", highlight=False)
+    if not suggested:
+        console.print("  nobody: no conversation on this idea's topic yet", highlight=False)
+    for s in suggested:
+        console.print(
+            f"  {s['role']}: #{s['person_id']} {escape(str(s['name']))} · "
+            f"{escape(str(s['why']['en']))}",  # type: ignore[index]
+            highlight=False,
+        )
+    console.print("assigned:", highlight=False)
+    if not rows:
+        console.print("  nobody yet", highlight=False)
+    for r in rows:
+        released = f" (released {r['released_at']})" if r["released_at"] else ""
+        console.print(
+            f"  [{r['id']}] at {r['stage']}: {r['role']} #{r['person_id']} "
+            f"{escape(str(r['name']))}{released}",
+            highlight=False,
+        )
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    idea: IdeaArg,
+    role: Annotated[
+        str, typer.Argument(metavar="ROLE", help="ideator, expert, validator or champion.")
+    ],
+    person: Annotated[str, typer.Argument(metavar="PERSON", help="Person id or name.")],
+) -> None:
+    """Assign PERSON to ROLE of IDEA at its current stage; they are notified."""
+    with transaction(state(ctx).sessions()) as session:
+        found = assignments.find_person(session, person)
+        made = assignments.assign(session, _manager(), idea, role, found.id)
+        console.print(
+            f"assignment {made.id}: {escape(found.display_name or '#' + str(found.id))} is "
+            f"{role} of idea {idea} (stage {made.stage})",
+            highlight=False,
+        )
+
+
+@app.command()
+def release(
+    ctx: typer.Context,
+    assignment: Annotated[int, typer.Argument(metavar="ASSIGNMENT", help="Assignment id.")],
+) -> None:
+    """Release the person of ASSIGNMENT from their role (the history keeps it)."""
+    with transaction(state(ctx).sessions()) as session:
+        made = assignments.release(session, _manager(), assignment)
+        console.print(
+            f"assignment {made.id} released: person {made.person_id} is no longer "
+            f"{made.role} of idea {made.idea_id}",
+            highlight=False,
+        )

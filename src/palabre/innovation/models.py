@@ -307,3 +307,32 @@ class StoredTrend(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.CheckConstraint(_in("level", TREND_LEVELS), name="trend_level"),)
+
+
+#: The roles a person may carry for an idea (docs/ideas.md, "People for an idea").
+IDEA_ROLES: Final[tuple[str, ...]] = ("ideator", "expert", "validator", "champion")
+
+
+class IdeaRole(Base):
+    """A person assigned to a role of an idea by a manager, at the idea's stage then.
+
+    A released assignment keeps its row (``released_at`` set): the idea page shows who
+    carried the idea at each stage, not only who carries it now.
+    """
+
+    __tablename__ = "idea_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    #: The idea's stage when the person was assigned.
+    stage: Mapped[str] = mapped_column(sa.String(40))
+    assigned_by: Mapped[str] = mapped_column(sa.String(200))
+    assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[dt.datetime | None] = mapped_column()
+    released_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+    __table_args__ = (sa.CheckConstraint(_in("role", IDEA_ROLES), name="idea_role_role"),)

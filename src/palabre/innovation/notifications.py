@@ -8,7 +8,9 @@ A notification belongs to a person; the page words it from its ``kind`` and
 * ``idea_merged``: an idea one follows or supports was merged into another (title,
   into_id, into_title);
 * ``vote_transfer``: one's support of a merged idea may move to the surviving idea,
-  if one agrees (transfer_id, title, into_id, into_title).
+  if one agrees (transfer_id, title, into_id, into_title);
+* ``role_assigned`` / ``role_released``: a manager gave one a role for an idea (ideator,
+  expert, validator, champion), or released one from it (title, role, stage).
 
 The digest (``palabre notify digest``) e-mails each person, once, the notifications
 not yet e-mailed, to the e-mail address of one of their identities.
@@ -34,7 +36,13 @@ from palabre.identity.models import Identity, Person
 from palabre.innovation.models import Notification
 from palabre.privacy import audit
 
-KINDS: Final = ("stage_changed", "idea_merged", "vote_transfer")
+KINDS: Final = (
+    "stage_changed",
+    "idea_merged",
+    "vote_transfer",
+    "role_assigned",
+    "role_released",
+)
 
 
 def notify(
@@ -112,6 +120,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
             "“{title}”, which you supported, was merged into “{into_title}”: "
             "your support moves there only if you agree ({link})."
         ),
+        "role_assigned": "You were asked to be {role} of “{title}” (stage {stage}).",
+        "role_released": "You are no longer {role} of “{title}”.",
         "note": "Note: {note}",
         "open": "Open: {link}",
         "footer": "You receive this digest because you follow or support these ideas.",
@@ -124,10 +134,21 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
             "« {title} », que vous souteniez, a été fusionnée avec « {into_title} » : "
             "votre soutien n'y est reporté que si vous l'acceptez ({link})."
         ),
+        "role_assigned": "On vous a confié le rôle {role} pour « {title} » (étape {stage}).",
+        "role_released": "Vous n'avez plus le rôle {role} pour « {title} ».",
         "note": "Note : {note}",
         "open": "Voir : {link}",
         "footer": "Vous recevez ce résumé parce que vous suivez ou soutenez ces idées.",
     },
+}
+
+
+#: The roles' names in French (the English text uses the role's own name).
+_ROLE_FR: Final[dict[str, str]] = {
+    "ideator": "d'idéateur",
+    "expert": "d'expert",
+    "validator": "de validateur",
+    "champion": "de champion",
 }
 
 
@@ -155,6 +176,8 @@ def digest_text(notifications: Sequence[Notification], locale: str, base_url: st
     lines: list[str] = []
     for note in notifications:
         details = {k: str(v) for k, v in note.details.items()}
+        if locale == "fr" and "role" in details:
+            details["role"] = _ROLE_FR.get(details["role"], details["role"])
         link = f"{base_url.rstrip('/')}/ideas/{note.idea_id}" if note.idea_id else base_url
         lines.append("- " + words[note.kind].format_map(defaultdict(str, details, link=link)))
         if note.kind == "stage_changed" and details.get("note"):

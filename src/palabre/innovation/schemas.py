@@ -293,3 +293,45 @@ class PairwiseScoreRead(BaseModel):
     losses: int
     ties: int
     appearances: int
+
+
+class RoleAssign(BaseModel):
+    """Assign a person to a role of an idea."""
+
+    role: str = Field(description="ideator, expert, validator or champion")
+    person_id: int = Field(ge=1)
+
+
+class CarrierRead(BaseModel):
+    """One assignment of a person to a role of an idea (released ones included)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: str
+    person_id: int
+    name: str
+    stage: str = Field(description="the idea's stage when the person was assigned")
+    assigned_by: str
+    assigned_at: dt.datetime
+    released_at: dt.datetime | None
+
+
+class RoleSuggestionRead(BaseModel):
+    """A person suggested for a role, with their load and the reason in both languages."""
+
+    role: str
+    person_id: int
+    name: str
+    kind: str
+    score: float
+    load: int
+    why_fr: str
+    why_en: str
+
+
+class IdeaRolesRead(BaseModel):
+    """Who carries an idea; the suggestions are given to innovation managers only."""
+
+    suggestions: list[RoleSuggestionRead] | None
+    assignments: list[CarrierRead]

@@ -12,20 +12,24 @@ from fastapi import APIRouter, Query
 
 from palabre.accounts.models import UserAccount
 from palabre.identity.models import Person
-from palabre.innovation import discovery, funnel, notifications, service
+from palabre.innovation import assignments, discovery, funnel, notifications, service
 from palabre.innovation.schemas import (
     CampaignCreate,
     CampaignListItemRead,
     CampaignRead,
+    CarrierRead,
     Changed,
     CommentCreate,
     CommentRead,
     IdeaCreate,
     IdeaListItemRead,
     IdeaRead,
+    IdeaRolesRead,
     MergeRead,
     MergeRequest,
     NotificationRead,
+    RoleAssign,
+    RoleSuggestionRead,
     SimilarIdeaRead,
     StageChangeRead,
     StageMove,
@@ -173,6 +177,50 @@ def merge(db: DbSession, idea_id: RowId, body: MergeRequest, user: Manager) -> M
     """Merge the idea into ``into``; its supporters are asked before their votes move."""
     report = funnel.merge_ideas(db, viewer_of(user), idea_id, body.into, note=body.note)
     return MergeRead.model_validate(report)
+
+
+def _carrier(c: assignments.Carrier) -> CarrierRead:
+    return CarrierRead.model_validate(c)
+
+
+@router.get("/ideas/{idea_id}/roles", response_model=IdeaRolesRead)
+def idea_roles(db: DbSession, idea_id: RowId, user: Anyone) -> IdeaRolesRead:
+    """Who carries the idea, by stage of assignment; managers also get the suggestions."""
+    viewer = viewer_of(user)
+    carried = [c for group in assignments.carriers(db, viewer, idea_id) for c in group.carriers]
+    suggested = None
+    if service.is_manager(viewer):
+        found = assignments.suggestions(db, viewer, idea_id)
+        suggested = [
+            RoleSuggestionRead(
+                role=assignments.SUGGESTED_ROLE[key],
+                person_id=s.person.id,
+                name=s.person.name,
+                kind=s.person.kind,
+                score=s.score,
+                load=s.load,
+                why_fr=s.why.fr,
+                why_en=s.why.en,
+            )
+            for key, listed in found.roles.items()
+            for s in listed
+        ]
+    return IdeaRolesRead(suggestions=suggested, assignments=[_carrier(c) for c in carried])
+
+
+@router.post("/ideas/{idea_id}/roles", response_model=CarrierRead, status_code=201)
+def assign_role(db: DbSession, idea_id: RowId, body: RoleAssign, user: Manager) -> CarrierRead:
+    """Assign a person to a role of the idea at its current stage; they are notified."""
+    viewer = viewer_of(user)
+    made = assignments.assign(db, viewer, idea_id, body.role, body.person_id)
+    return _carrier(assignments.carrier(db, made))
+
+
+@router.post("/ideas/roles/{assignment_id}/release", response_model=CarrierRead)
+def release_role(db: DbSession, assignment_id: RowId, user: Manager) -> CarrierRead:
+    """Release the person of an assignment from their role (the assignment stays dated)."""
+    made = assignments.release(db, viewer_of(user), assignment_id)
+    return _carrier(assignments.carrier(db, made))
 
 
 @router.post("/vote-transfers/{transfer_id}", response_model=Changed)

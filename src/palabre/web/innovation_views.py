@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from palabre.accounts.models import UserAccount
 from palabre.errors import PalabreError, ValidationError
 from palabre.identity.models import Segment, Team
-from palabre.innovation import crowd, discovery, funnel, notifications, service
-from palabre.innovation.models import AUDIENCES
+from palabre.innovation import assignments, crowd, discovery, funnel, notifications, service
+from palabre.innovation.models import AUDIENCES, IDEA_ROLES
 from palabre.web.access import authenticated, requires
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
@@ -50,11 +50,23 @@ AUDIENCE_LABELS: Final[dict[str, str]] = {
     "team": N_("A team"),
 }
 assert set(AUDIENCE_LABELS) == set(AUDIENCES)
+#: The roles a person may carry for an idea.
+IDEA_ROLE_LABELS: Final[dict[str, str]] = {
+    "ideator": N_("Ideator"),
+    "expert": N_("Expert"),
+    "validator": N_("Validator"),
+    "champion": N_("Champion"),
+}
+assert set(IDEA_ROLE_LABELS) == set(IDEA_ROLES)
 
 
 def labels() -> dict[str, object]:
     """The label tables the innovation templates use (custom stages show as typed)."""
-    return {"stage_labels": STAGE_LABELS, "audience_labels": AUDIENCE_LABELS}
+    return {
+        "stage_labels": STAGE_LABELS,
+        "audience_labels": AUDIENCE_LABELS,
+        "idea_role_labels": IDEA_ROLE_LABELS,
+    }
 
 
 def _lines(text: str) -> list[str]:
@@ -245,11 +257,20 @@ def idea_page(request: Request, db: DbSession, idea_id: RowId, user: Anyone) -> 
     """An idea: body, links, supporters, comments, stage history, follow and support."""
     viewer = viewer_of(user)
     page = funnel.idea_page(db, viewer, idea_id)
+    manager = service.is_manager(viewer)
     context = {
         "page": page,
         "may_take_part": service.may_take_part(db, viewer, page.campaign)
         and user.person_id is not None,
-        "manager": service.is_manager(viewer),
+        "manager": manager,
+        "carriers": assignments.carriers(db, viewer, idea_id),
+        "suggested": (
+            assignments.suggestions(db, viewer, idea_id)
+            if manager and page.merged_into is None
+            else None
+        ),
+        "suggested_role": assignments.SUGGESTED_ROLE,
+        "roles": IDEA_ROLES,
         **labels(),
     }
     return render(request, "innovation/idea.html", context, user=user)
@@ -302,6 +323,22 @@ async def merge(request: Request, db: DbSession, idea_id: RowId, user: Manager) 
         raise ValidationError("into: give the number of the idea to merge into")
     funnel.merge_ideas(db, viewer_of(user), idea_id, int(into), note=_text(form, "note") or None)
     return _back(idea_id)
+
+
+@router.post("/ideas/{idea_id}/roles", response_model=None)
+async def assign_role(request: Request, db: DbSession, idea_id: RowId, user: Manager) -> Response:
+    """Assign a person (``person``: id or name) to a role (``role``) of the idea."""
+    form = await request.form()
+    person = assignments.find_person(db, _text(form, "person"))
+    assignments.assign(db, viewer_of(user), idea_id, _text(form, "role"), person.id)
+    return _back(idea_id)
+
+
+@router.post("/ideas/roles/{assignment_id}/release", response_model=None)
+def release_role(db: DbSession, assignment_id: RowId, user: Manager) -> Response:
+    """Release the person of an assignment from their role (the history keeps it)."""
+    made = assignments.release(db, viewer_of(user), assignment_id)
+    return _back(made.idea_id)
 
 
 @router.post("/ideas/transfers/{transfer_id}", response_model=None)
