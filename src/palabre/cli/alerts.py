@@ -11,7 +11,6 @@ from rich.table import Table
 
 from palabre.cli.analyze import deliver_and_print
 from palabre.cli.context import console, state
-from palabre.customers import alerts
 from palabre.customers.models import AlertRule
 from palabre.db.engine import transaction
 from palabre.errors import NotFoundError
@@ -78,6 +77,8 @@ def rules_add(
     ] = None,
 ) -> None:
     """Add an alert rule (docs/alerts.md); it is evaluated by the next palabre analyze."""
+    from palabre.customers import alerts  # imported here: heavy (numpy, scipy...)
+
     with transaction(state(ctx).sessions()) as session:
         segment_id = None
         if segment is not None:
@@ -113,6 +114,8 @@ def sa_segment(name_or_id: str) -> Any:
 @rules_app.command("list")
 def rules_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the alert rules."""
+    from palabre.customers import alerts  # imported here: heavy (numpy, scipy...)
+
     with transaction(state(ctx).sessions()) as session:
         names = {s.id: s.name for s in session.query(Segment)}
         rows = [
@@ -147,6 +150,8 @@ def rules_remove(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Rule name (or id).")],
 ) -> None:
     """Remove an alert rule; the alerts it raised stay."""
+    from palabre.customers import alerts  # imported here: heavy (numpy, scipy...)
+
     with transaction(state(ctx).sessions()) as session:
         rule = alerts.find_rule(session, name)
         shown = rule.name
@@ -163,6 +168,8 @@ def list_alerts(
     as_json: JsonOpt = False,
 ) -> None:
     """List the alerts, the latest first, with their deliveries."""
+    from palabre.customers import alerts  # imported here: heavy (numpy, scipy...)
+
     states = ("open", "acknowledged", "closed") if every else ("open", "acknowledged")
     with transaction(state(ctx).sessions()) as session:
         views = alerts.list_alerts(session, states=states)

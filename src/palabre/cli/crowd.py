@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from palabre.cli.context import state
 from palabre.db.engine import transaction
 from palabre.errors import NotFoundError, ValidationError
-from palabre.innovation import crowd
 from palabre.innovation.models import Campaign
 from palabre.people.service import Viewer
 from palabre.privacy.audit import system_actor
@@ -90,6 +89,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 @app.command("map")
 def opinion_map(ctx: typer.Context, campaign: CampaignArg, as_json: JsonOpt = False) -> None:
     """The opinion map of a campaign's stored statement votes (groups, consensus, divisive)."""
+    from palabre.innovation import crowd  # imported here: heavy (numpy, scipy...)
+
     with transaction(state(ctx).sessions()) as session:
         found = crowd.opinion_map(session, _manager(), _campaign_id(session, campaign))
 
@@ -136,6 +137,8 @@ def opinion_map(ctx: typer.Context, campaign: CampaignArg, as_json: JsonOpt = Fa
 @app.command("ranking")
 def ranking(ctx: typer.Context, campaign: CampaignArg, as_json: JsonOpt = False) -> None:
     """The pairwise ranking of a campaign's ideas: score and 95 % interval, best first."""
+    from palabre.innovation import crowd  # imported here: heavy (numpy, scipy...)
+
     with transaction(state(ctx).sessions()) as session:
         scored = crowd.pairwise_scores(session, _manager(), _campaign_id(session, campaign))
         rows = [

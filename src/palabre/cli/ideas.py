@@ -18,7 +18,7 @@ from palabre.cli.context import console, state
 from palabre.db.engine import transaction
 from palabre.errors import NotFoundError, ValidationError
 from palabre.identity.models import Segment, Team
-from palabre.innovation import assignments, discovery, funnel, service
+from palabre.innovation import discovery, funnel, service
 from palabre.innovation.models import AUDIENCES, Campaign
 from palabre.people.service import Viewer
 from palabre.privacy.audit import system_actor
@@ -295,6 +295,8 @@ IdeaArg = Annotated[int, typer.Argument(metavar="IDEA", help="Idea id.")]
 @app.command()
 def roles(ctx: typer.Context, idea: IdeaArg, as_json: JsonOpt = False) -> None:
     """People suggested for each role of IDEA, and who carries it at each stage."""
+    from palabre.innovation import assignments  # imported here: heavy (igraph, numpy)
+
     with transaction(state(ctx).sessions()) as session:
         viewer = _manager()
         found = assignments.suggestions(session, viewer, idea)
@@ -359,6 +361,8 @@ def assign(
     person: Annotated[str, typer.Argument(metavar="PERSON", help="Person id or name.")],
 ) -> None:
     """Assign PERSON to ROLE of IDEA at its current stage; they are notified."""
+    from palabre.innovation import assignments  # imported here: heavy (igraph, numpy)
+
     with transaction(state(ctx).sessions()) as session:
         found = assignments.find_person(session, person)
         made = assignments.assign(session, _manager(), idea, role, found.id)
@@ -375,6 +379,8 @@ def release(
     assignment: Annotated[int, typer.Argument(metavar="ASSIGNMENT", help="Assignment id.")],
 ) -> None:
     """Release the person of ASSIGNMENT from their role (the history keeps it)."""
+    from palabre.innovation import assignments  # imported here: heavy (igraph, numpy)
+
     with transaction(state(ctx).sessions()) as session:
         made = assignments.release(session, _manager(), assignment)
         console.print(
