@@ -49,6 +49,9 @@ from palabre.identity.models import Identity, Person
 
 #: how many ids the writer keeps in memory per kind of object
 CACHE_SIZE = 200_000
+#: recent messages remembered for linking replies (most follow their parent closely; an
+#: older parent is looked up): smaller than the other caches, which bound the memory
+MESSAGE_CACHE_SIZE = 60_000
 
 _channel = table_of(Channel)
 _thread = table_of(Thread)
@@ -123,7 +126,7 @@ class BatchWriter:
         self._fresh: bool | None = None
         #: ids of this source's messages met lately (external id -> id): most replies
         #: follow their parent closely, and are linked as they are inserted
-        self._message_ids: LRU[str, int] = LRU(CACHE_SIZE)
+        self._message_ids: LRU[str, int] = LRU(MESSAGE_CACHE_SIZE)
         #: replies linked to their parent when inserted (SQLite), and replies left for
         #: :meth:`resolve_replies` (a parent later in the input, or not in the store)
         self.replies_linked = 0
@@ -538,7 +541,12 @@ class BatchWriter:
         # On SQLite an insert's ids are known before it runs (see _link_parents): a reply
         # gets its parent's id in the row itself instead of an UPDATE after the import.
         linking = session.get_bind().dialect.name == "sqlite"
-        parents = self._parent_ids(session, batch) if linking else {}
+        # Only the messages to insert look their parent up (a re-import skips it).
+        parents = (
+            self._parent_ids(session, [m for m in batch if m.external_id not in existing])
+            if linking
+            else {}
+        )
         before = 0
         if linking or fresh:
             before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
