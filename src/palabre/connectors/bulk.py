@@ -50,7 +50,15 @@ class LRU(Generic[K, V]):
             self._young = {}
 
     def __contains__(self, key: object) -> bool:
-        return key in self._young or key in self._old
+        # A key found is promoted, like ``get``: the writer checks which ids it must
+        # load with ``in``, then reads them after more puts; a key left in the old
+        # generation could be dropped in between (seen with 5 M messages).
+        if key in self._young:
+            return True
+        if key in self._old:
+            self.put(key, self._old[key])
+            return True
+        return False
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -1,0 +1,56 @@
+"""The importer's bounded caches (palabre.connectors.bulk.LRU) never lose a key the
+writer has just checked for: an import with far more authors and threads than the
+caches hold completes, and every message keeps its author and thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from palabre.connectors import writer
+from palabre.connectors.bulk import LRU
+from palabre.connectors.importer import import_path
+from palabre.fabric.models import Message
+from palabre.identity.models import Identity
+
+
+def test_a_key_checked_with_in_survives_the_puts_that_follow() -> None:
+    cache: LRU[str, int] = LRU(4)  # two generations of two
+    cache.put("a", 1)
+    cache.put("b", 2)  # "a" and "b" move to the old generation
+    assert "a" in cache  # promoted back to the young one
+    cache.put("c", 3)
+    cache.put("d", 4)  # the young generation rolls over once more
+    assert cache.get("a") == 1
+
+
+def test_an_import_larger_than_the_caches_keeps_every_author_and_thread(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two generations of 15: more than a batch touches (the writer's assumption: its
+    # caches hold far more than a batch), fewer than the import's 40 authors and threads.
+    monkeypatch.setattr(writer, "CACHE_SIZE", 30)
+    monkeypatch.setattr(writer, "MESSAGE_CACHE_SIZE", 30)
+    rows = [
+        f"m{n},general,user{n % 40},2025-04-01T{10 + n // 60:02d}:{n % 60:02d}:00Z,"
+        f"t{(n * 7) % 40},message {n}"
+        for n in range(120)
+    ]
+    path = tmp_path / "many.csv"
+    path.write_text("id,channel,author,created_at,thread_id,text\n" + "\n".join(rows) + "\n")
+    report = import_path(sessions, "messages", path, actor="test", batch_size=7)
+    assert (report.status, report.rejected) == ("succeeded", 0)
+    with sessions() as db:
+        authors = dict(
+            db.execute(
+                sa.select(Message.external_id, Identity.external_id).join(
+                    Identity, Identity.id == Message.author_identity_id
+                )
+            ).all()
+        )
+        threads = db.scalar(sa.select(sa.func.count(sa.distinct(Message.thread_id))))
+    assert authors == {f"m{n}": f"user{n % 40}" for n in range(120)}
+    assert threads == 40
