@@ -31,7 +31,7 @@ def run(scale: str, seed: int, show: bool) -> None:
     demo = load_demo(scale, seed)
     drawn = time.perf_counter() - began
     began = time.perf_counter()
-    detector = TrendDetector(examples=EXAMPLES).fit(demo.rows)
+    detector = TrendDetector(examples=EXAMPLES, names=demo.names).fit(demo.rows)
     spent = time.perf_counter() - began
     result = score_trends(detector.trends_, demo)
     print(
@@ -40,7 +40,7 @@ def run(scale: str, seed: int, show: bool) -> None:
     )
     print(
         "| planted | kind | start | first mention | flagged | delay (days) "
-        "| planted msgs by then | level (planted) | labels |"
+        "| posts about it by then | level (planted) | labels |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for p in result.planted:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import numpy as np
 import pytest
@@ -229,28 +228,44 @@ def test_survey_answers_are_left_out_by_default() -> None:
     assert trends_about(TrendDetector().fit(as_survey), "trottinette") == []
 
 
+def test_a_person_named_more_often_is_not_a_trend_when_the_detector_knows_the_name() -> None:
+    # An agent who signs many answers this week: a real burst of her name, not a topic.
+    rows = background(injected=dict.fromkeys(range(90, 100), 6), phrase="Séverine Dubois")
+    assert trends_about(TrendDetector().fit(rows), "dubois")
+    named = TrendDetector(names=["Séverine Dubois", "Jean Petit"]).fit(rows)
+    assert trends_about(named, "dubois") == []
+    assert trends_about(named, "séverine") == []
+
+
+def test_a_word_that_is_also_a_name_stays_a_topic_when_people_write_it_in_lower_case() -> None:
+    rows = background(injected=dict.fromkeys(range(90, 100), 6), phrase="petit format")
+    detector = TrendDetector(names=["Jean Petit"]).fit(rows)
+    assert trends_about(detector, "petit format")
+
+
 # -- the demo company -------------------------------------------------------------------
 
 
-def test_on_the_small_demo_planted_trends_and_causes_are_found_with_few_false_alarms() -> None:
-    began = time.perf_counter()
-    demo = load_demo("small", seed=42)
-    detector = TrendDetector(examples=10).fit(demo.rows)
+def test_on_the_demo_planted_trends_and_causes_are_found_early_with_few_false_alarms() -> None:
+    # The default scale, the one the README's figures are about (the small one has too
+    # few posts about the later trends to say much).
+    demo = load_demo("default", seed=42)
+    detector = TrendDetector(examples=10, names=demo.names).fit(demo.rows)
     result = score_trends(detector.trends_, demo)
-    elapsed = time.perf_counter() - began
     planted = {p.key: p for p in result.planted}
-    # Measured (docs/trends.md): click & collect after 10 days, packaging after 26, cargo
-    # (weak, about 20 mentions in two months at this scale) missed; price and app causes
-    # found within a week; 2 false alarms in the year. Floors sit below those figures.
-    assert planted["click_collect"].delay is not None
-    assert planted["click_collect"].delay <= 14
-    assert planted["packaging"].delay is not None
-    assert planted["packaging"].delay <= 35
-    assert result.recall >= 0.6
-    assert planted["price"].delay is not None
-    assert planted["price"].delay <= 14
-    assert planted["app"].delay is not None
-    assert planted["app"].delay <= 14
-    assert len(result.false_alarms) <= 4
-    assert result.precision >= 0.6
-    assert elapsed < 30
+    # Measured (docs/trends.md): click & collect 1 day after its start, packaging 4,
+    # cargo 4; root causes after 2-5 days; 3 false alarms among 36 topics (precision
+    # 0.92). Floors sit a little below those figures.
+    delays = {key: p.delay if p.delay is not None else 999 for key, p in planted.items()}
+    assert delays["click_collect"] <= 2
+    assert delays["packaging"] <= 7
+    assert delays["cargo"] <= 10
+    assert delays["price"] <= 10
+    assert delays["app"] <= 10
+    assert delays["delivery"] <= 10
+    assert result.recall == 1.0
+    assert result.precision >= 0.88
+    # People's names are not topics: the agents who sign answers are never flagged.
+    assert not any(
+        t.label.casefold() in {n.casefold() for n in demo.names} for t in detector.trends_
+    )

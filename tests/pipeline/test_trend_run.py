@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.identity.models import Person
 from palabre.innovation.models import StoredTrend
 from palabre.innovation.trend_service import list_trends, read_trend_rows
 from palabre.pipeline.models import AnalysisWatermark
@@ -78,3 +79,21 @@ def test_the_window_reads_only_the_latest_days_and_never_surveys(
     assert recent
     assert all(r.created_at > latest - dt.timedelta(days=10) for r in recent)
     assert len(recent) < len(every)
+
+
+def test_a_person_of_the_workspace_named_more_often_is_not_stored_as_a_trend(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    messages = [
+        {**m, "text": m["text"].replace(trend_world.PHRASE, "merci Séverine Dubois")}
+        for m in trend_world.rows()
+    ]
+    trend_world.load(sessions, tmp_path, messages)
+    unknown = run_trends(sessions, True, None)
+    assert unknown.rows_out == 1  # a burst the detector cannot tell from a topic yet
+    with sessions() as db, db.begin():
+        db.add(Person(display_name="Séverine Dubois", kind="employee"))
+    known = run_trends(sessions, True, None)
+    assert known.rows_out == 0
+    with sessions() as db:
+        assert db.scalars(sa.select(StoredTrend)).all() == []

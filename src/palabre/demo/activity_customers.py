@@ -117,11 +117,9 @@ def _choose(rng: random.Random, customer: Customer, day: int) -> tuple[str, str 
     if state == "silent":
         return rng.choices(("question", "praise", "suggestion"), (0.8, 0.1, 0.1))[0], None, None
     for trend in TRENDS:
-        if day >= trend.start:
-            share = trend.peak_share * min(1.0, (day - trend.start + 1) / 21)
-            if rng.random() < share:
-                signal = rng.choices(("question", "suggestion", "praise"), (0.4, 0.35, 0.25))[0]
-                return signal, None, trend.key
+        if day >= trend.start and rng.random() < trend.share(day):
+            signal = rng.choices(("question", "suggestion", "praise"), (0.4, 0.35, 0.25))[0]
+            return signal, None, trend.key
     return rng.choices(*NORMAL_SIGNALS)[0], None, None
 
 

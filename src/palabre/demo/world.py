@@ -180,7 +180,14 @@ CAUSES: tuple[Cause, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Trend:
-    """A topic nobody mentions before ``start``, then more and more people do."""
+    """A topic nobody mentions before ``start``, then more and more people do.
+
+    Like a real emerging topic, it starts with an event (a competitor's launch, a
+    newspaper article): on its first day :data:`TREND_ONSET` of its peak share of the
+    customers' posts are about it already, and the share grows to the peak over
+    :data:`TREND_RAMP_DAYS` days. (A ramp from nothing would give a trend one mention
+    in its first two days, which no method can tell from chance.)
+    """
 
     key: str
     label: str
@@ -188,6 +195,18 @@ class Trend:
     start: int
     strength: str  # "strong" or "weak"
     peak_share: float  # share of customer posts about it once established
+
+    def share(self, day: int) -> float:
+        """The share of the customers' posts about this trend on ``day`` (0 before it starts)."""
+        if day < self.start:
+            return 0.0
+        grown = (day - self.start) / TREND_RAMP_DAYS
+        return self.peak_share * min(1.0, TREND_ONSET + (1.0 - TREND_ONSET) * grown)
+
+
+#: share of its peak a trend reaches on its first day, and days to reach the peak
+TREND_ONSET = 0.5
+TREND_RAMP_DAYS = 21
 
 
 TRENDS: tuple[Trend, ...] = (

@@ -77,6 +77,19 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def cased_words(text: str) -> list[str]:
+    """The words of ``text`` as written (case kept), in the same cut as :func:`tokens`."""
+    words: list[str] = _TOKEN_RE.findall(text.translate(_APOSTROPHES))
+    return [w for w in words if w not in (BOUNDARY, JOINER)]
+
+
+def name_keys(names: Iterable[str]) -> frozenset[str]:
+    """The word keys of people's names (``Séverine Dubois`` -> ``severine``, ``dubois``)."""
+    return frozenset(
+        fold(word) for name in names for word in tokens(name) if word != BOUNDARY and len(word) > 1
+    )
+
+
 def guess_language(words: Sequence[str]) -> str:
     """``fr`` or ``en`` from the share of each language's stop words (ties: ``fr``).
 

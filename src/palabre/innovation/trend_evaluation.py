@@ -2,7 +2,7 @@
 
 :func:`load_demo` draws a demo company and keeps what a deployment would hold (each
 message's id, time, text, channel kind, author kind; no language: the detector
-guesses it) beside the planted answer of each message: the trend it was written
+guesses it; the people's names) beside the planted answer of each message: the trend it was written
 about, the root cause it voices (replies and answers in the thread of a cause's
 message count for that cause), a weary chat line of a team losing motivation, an
 idea-campaign post.
@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from palabre.connectors.records import ChannelRecord, MessageRecord
+from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRecord, PersonRecord
 from palabre.demo import MessageTruth, generate_company
 from palabre.innovation.trends import Trend, TrendRow
 
@@ -35,6 +35,8 @@ class DemoMessages:
     trends: list[dict[str, object]]  # the ground truth's planted trends
     causes: list[dict[str, object]]
     first_mention: dict[str, dt.date] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # people's names, as the workspace knows them
+    mentions: dict[str, list[dt.date]] = field(default_factory=dict)  # trend -> its posts' days
 
 
 def load_demo(scale: str | int = "small", seed: int = 42) -> DemoMessages:
@@ -47,7 +49,10 @@ def load_demo(scale: str | int = "small", seed: int = 42) -> DemoMessages:
     meant: dict[str, MessageTruth] = {}
     kinds: dict[str, str] = {}
     records: list[MessageRecord] = []
+    names = {p.display_name for p in company.people() if p.display_name}
     for record in company.records(lambda t: meant.__setitem__(t.id, t)):
+        if isinstance(record, IdentityRecord | PersonRecord) and record.display_name:
+            names.add(record.display_name)
         if isinstance(record, ChannelRecord):
             kinds[record.external_id] = record.kind
         elif isinstance(record, MessageRecord):
@@ -55,6 +60,7 @@ def load_demo(scale: str | int = "small", seed: int = 42) -> DemoMessages:
     events: dict[str, str] = {}
     rows: list[TrendRow] = []
     first: dict[str, dt.date] = {}
+    mentions: dict[str, list[dt.date]] = {}
     for record in records:
         m = meant[record.external_id]
         event = _event(m, record, morale_start)
@@ -66,6 +72,7 @@ def load_demo(scale: str | int = "small", seed: int = 42) -> DemoMessages:
             events[record.external_id] = event
         if m.trend is not None:
             first.setdefault(m.trend, record.created_at.date())
+            mentions.setdefault(m.trend, []).append(record.created_at.date())
         rows.append(
             TrendRow(
                 record.external_id,
@@ -76,7 +83,9 @@ def load_demo(scale: str | int = "small", seed: int = 42) -> DemoMessages:
                 m.author_kind,
             )
         )
-    return DemoMessages(rows, events, list(truth["trends"]), list(truth["causes"]), first)
+    return DemoMessages(
+        rows, events, list(truth["trends"]), list(truth["causes"]), first, sorted(names), mentions
+    )
 
 
 def _event(m: MessageTruth, record: MessageRecord, morale_start: dict[str, dt.date]) -> str | None:
@@ -103,7 +112,7 @@ class PlantedResult:
     first_mention: dt.date | None
     detected: dt.date | None
     level: str | None  # the highest level of the trends attributed to it
-    mentions_before: int  # planted messages up to the detection day
+    mentions_before: int  # posts about the planted trend up to the detection day (not replies)
     labels: tuple[str, ...]
 
     @property
@@ -147,11 +156,7 @@ def attribute(trend: Trend, events: dict[str, str], min_share: float = 0.4) -> s
 def score_trends(trends: Sequence[Trend], demo: DemoMessages, min_share: float = 0.4) -> TrendScore:
     """Score detected ``trends`` against the demo's planted trends and causes."""
     attributed = {t.id: attribute(t, demo.events, min_share) for t in trends}
-    mention_days: dict[str, list[dt.date]] = {}
-    for row in demo.rows:
-        event = demo.events.get(row.id, "")
-        if event.startswith("trend:"):
-            mention_days.setdefault(event, []).append(row.created_at.date())
+    mention_days = {f"trend:{key}": days for key, days in demo.mentions.items()}
     planted: list[PlantedResult] = []
     for kind, items in (("trend", demo.trends), ("cause", demo.causes)):
         for item in items:

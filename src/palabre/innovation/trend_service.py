@@ -82,6 +82,15 @@ def read_trend_rows(session: Session, days: int = WINDOW_DAYS) -> list[TrendRow]
     ]
 
 
+def people_names(session: Session) -> list[str]:
+    """The names the workspace knows people by (persons' and identities' display names):
+    the detector does not take a person being mentioned more for a topic."""
+    names: set[str] = set()
+    for column in (Person.display_name, Identity.display_name):
+        names.update(n for n in session.scalars(sa.select(column).distinct()) if n)
+    return sorted(names)
+
+
 def replace_trends(session: Session, trends: Sequence[Trend], now: dt.datetime) -> int:
     """Replace every stored trend with ``trends`` (in the caller's transaction)."""
     session.execute(sa.delete(StoredTrend))

@@ -24,7 +24,10 @@ Each day:
    one-day blip never qualifies), and is either *strong* (``strong_support``
    mentions on ``strong_active_days`` days, ``strong_ratio`` times the expected) or
    rising (*weak*);
-4. flagged terms that share their messages (overlap coefficient >= ``merge_overlap``),
+4. a flagged term holding a word of a person's name (``names``: the people of the
+   workspace) that people write capitalised (``Séverine``, not ``rose``) is a person
+   being mentioned — an agent who signs many answers this week — not a topic: dropped;
+5. flagged terms that share their messages (overlap coefficient >= ``merge_overlap``),
    or are the same words in two languages, form one topic; a topic keeps its
    identity from day to day through its terms.
 
@@ -54,7 +57,10 @@ from palabre.innovation.burst import (
 )
 from palabre.innovation.terms import (
     candidate_grams,
+    cased_words,
+    fold,
     guess_language,
+    name_keys,
     surface_forms,
     tokens,
 )
@@ -126,6 +132,8 @@ class TrendDetector:
         max_shape: float = DEFAULT_MAX_SHAPE,
         examples: int = 5,
         exclude_channel_kinds: Sequence[str] = ("survey",),
+        names: Sequence[str] = (),
+        name_capitalised: float = 0.7,
     ) -> None:
         self.baseline_days = baseline_days
         self.recent_days = recent_days
@@ -144,6 +152,8 @@ class TrendDetector:
         self.max_shape = max_shape
         self.examples = examples
         self.exclude_channel_kinds = exclude_channel_kinds
+        self.names = names
+        self.name_capitalised = name_capitalised
 
     # -- public contract ---------------------------------------------------------------
 
@@ -194,6 +204,7 @@ class TrendDetector:
             raise ValueError("min_support, persistence_days and min_active_days must be >= 1")
 
     def _reset(self) -> None:
+        self._names = name_keys(self.names)
         self._vocab: dict[str, int] = {}
         self._keys: list[str] = []
         self._langs: list[set[int]] = []  # the languages a term was seen in
@@ -353,9 +364,10 @@ class TrendDetector:
             & (active[cand] >= self.min_active_days)
             & (strong | rising)
         )
+        chosen = [j for j in np.nonzero(flagged)[0].tolist() if not self._names_a_person(cand[j])]
         levels: dict[int, Level] = {}
         s_week, s_day = score(p_week), score(p_day)
-        for j in np.nonzero(flagged)[0].tolist():
+        for j in chosen:
             t = int(cand[j])
             level: Level = "strong" if strong[j] else "weak"
             levels[t] = level
@@ -374,8 +386,24 @@ class TrendDetector:
                 )
             )
         if levels:
-            peaks = {int(cand[j]): float(max(s_week[j], s_day[j])) for j in np.nonzero(flagged)[0]}
+            peaks = {int(cand[j]): float(max(s_week[j], s_day[j])) for j in chosen}
             self._group(today.date, levels, peaks)
+
+    def _names_a_person(self, term: int | np.int64) -> bool:
+        """True when ``term`` holds a word of a person's name, capitalised where people write it."""
+        named = {w for w in self._keys[int(term)].split(" ") if w in self._names}
+        if not named:
+            return False
+        written = capitalised = 0
+        for day in list(self._history)[: self.recent_days]:
+            for row, found in day.messages:
+                if not (found == term).any():
+                    continue
+                for word in cased_words(row.text):
+                    if fold(word.lower()) in named:
+                        written += 1
+                        capitalised += word[:1].isupper()
+        return written > 0 and capitalised >= self.name_capitalised * written
 
     # -- topics -----------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 When messages were added since the last run (the ``trends`` watermark keeps the
 highest message id seen), or the stage's version changed, or with ``full``: the
 messages of the last :data:`~palabre.innovation.trend_service.WINDOW_DAYS` days before
-the latest one (every channel but surveys) are read in one query, the
+the latest one (every channel but surveys) are read in one query, with the people's
+names (a person mentioned more is not a topic), the
 :class:`~palabre.innovation.trends.TrendDetector` reads them day by day, and the
 ``trend`` table is replaced in the same transaction. Otherwise nothing is done.
 """
@@ -19,14 +20,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from palabre.db.base import utcnow
 from palabre.db.engine import transaction
 from palabre.fabric.models import Message
-from palabre.innovation.trend_service import WINDOW_DAYS, read_trend_rows, replace_trends
+from palabre.innovation.trend_service import (
+    WINDOW_DAYS,
+    people_names,
+    read_trend_rows,
+    replace_trends,
+)
 from palabre.innovation.trends import TrendDetector
 from palabre.pipeline.models import AnalysisWatermark
 from palabre.pipeline.runner import Progress, StageReport
 
 STAGE: Final = "trends"
 #: bump when the detector's settings or what it reads change: the next run recomputes
-VERSION: Final = f"trends-1-w{WINDOW_DAYS}"
+VERSION: Final = f"trends-2-w{WINDOW_DAYS}"
 
 
 def run_trends(
@@ -54,7 +60,8 @@ def run_trends(
         if progress:
             progress(STAGE, 0, None)
         rows = read_trend_rows(session, window_days)
-        trends = TrendDetector().fit(rows).trends_ if rows else []
+        detector = TrendDetector(names=people_names(session)) if rows else None
+        trends = detector.fit(rows).trends_ if detector is not None else []
         report.rows_in = len(rows)
         report.rows_out = replace_trends(session, trends, utcnow())
         report.recomputed_all = True
