@@ -117,6 +117,7 @@ def demo(
         _segments(sessions, only_missing=True)
     run_with_progress(sessions)
     _ideas(sessions, truth_dir)
+    _crowd(sessions, truth_dir)
     company = generate_company(chosen.name, seed)
     support = company.world.teams[("Service client", "Genève")]
     links = {
@@ -257,6 +258,24 @@ def _ideas(sessions: sessionmaker[Session], truth_dir: Path) -> None:
         console.print(
             f"idea campaigns: {report.campaigns}, with {report.ideas:,} ideas, "
             f"{report.votes:,} supporters' votes and {report.comments:,} comments",
+            highlight=False,
+        )
+
+
+def _crowd(sessions: sessionmaker[Session], truth_dir: Path) -> None:
+    """Seed the statement conversation and pairwise answers (once), through the app's actions."""
+    import orjson
+
+    from palabre.demo.crowd import load_demo_crowd
+
+    truth = orjson.loads((truth_dir / "truth.json").read_bytes())
+    began = time.perf_counter()
+    with transaction(sessions) as session:
+        report = load_demo_crowd(session, truth)
+    if report.statements or report.answers:
+        console.print(
+            f"crowd validation: {report.statements} statements with {report.votes:,} votes, "
+            f"{report.answers:,} pairwise answers ({time.perf_counter() - began:.1f} s)",
             highlight=False,
         )
 
