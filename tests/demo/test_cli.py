@@ -62,6 +62,12 @@ def test_demo_builds_loads_and_prepares_sign_ins(
         votes,
         answers,
     )
+    # A demo built before the crowd was planted gets its truth written again, complete.
+    path = settings.data_dir / "demo-truth" / "truth.json"
+    older = {k: v for k, v in json.loads(path.read_text("utf-8")).items() if k != "crowd"}
+    path.write_text(json.dumps(older), "utf-8")
+    assert run_demo(cli_env).returncode == 0
+    assert json.loads(path.read_text("utf-8"))["crowd"] == truth["crowd"]
     other = run_demo(cli_env, "--seed", "7")
     assert other.returncode != 0
     assert "another demo" in other.stderr

@@ -112,7 +112,7 @@ def demo(
         _segments(sessions)
     else:
         console.print(f"the demo ({label}) is already loaded in {data_dir}", highlight=False)
-        if not (truth_dir / "truth.json").exists():
+        if not _truth_is_current(truth_dir):
             generate_company(chosen.name, seed).write_ground_truth(truth_dir, messages=False)
         _segments(sessions, only_missing=True)
     run_with_progress(sessions)
@@ -138,6 +138,15 @@ def demo(
 
     console.print(f"serving at http://127.0.0.1:{port}/ (Ctrl+C stops)", highlight=False)
     uvicorn.run(create_app(st.settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _truth_is_current(truth_dir: Path) -> bool:
+    """Whether the ground truth is there with every part (a demo built before the crowd
+    validation was planted lacks ``crowd``: it is written again, the same seed's)."""
+    import orjson
+
+    path = truth_dir / "truth.json"
+    return path.exists() and "crowd" in orjson.loads(path.read_bytes())
 
 
 def _workspace_kind(st: AppState) -> str:
