@@ -158,8 +158,9 @@ def _pairwise(session: Session, truth: Mapping[str, Any], key: str, source: str)
     if len(appeal) < 3:
         return 0
     seed = int(truth.get("crowd", {}).get("seed", 0))
-    # Everything in the ideas' own order of appeal is decided by the simulation: tastes
-    # around the planted appeal, "can't decide" on close pairs, adaptive pairs.
+    # The answers are those of a simulated survey: each participant's tastes scatter
+    # around the planted appeal, close pairs get "can't decide", pairs are adaptive.
+    # The conversation's participants answer them, a session each, in a shuffled order.
     run = simulate_survey(
         appeal,
         [ANSWERS_PER_IDEA * len(appeal)],
