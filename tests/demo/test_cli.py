@@ -46,6 +46,10 @@ def test_demo_builds_loads_and_prepares_sign_ins(
     assert "Clients Genève mensuels" in result.stdout
     assert "idea campaigns: 2, with" in result.stdout
     assert count(settings, "idea") > 0
+    assert "crowd validation: 20 statements with" in result.stdout
+    votes, answers = count(settings, "statement_vote"), count(settings, "pairwise_answer")
+    assert votes > 500
+    assert answers > 100
     if count(settings, "user_account"):
         for role in ("admin", "analyst", "innovation", "hr", "manager", "member", "customer"):
             assert role in result.stdout
@@ -53,6 +57,17 @@ def test_demo_builds_loads_and_prepares_sign_ins(
     again = run_demo(cli_env)
     assert again.returncode == 0, again.stderr
     assert "already loaded" in again.stdout
+    assert "crowd validation" not in again.stdout  # seeded once
+    assert (count(settings, "statement_vote"), count(settings, "pairwise_answer")) == (
+        votes,
+        answers,
+    )
+    # A demo built before the crowd was planted gets its truth written again, complete.
+    path = settings.data_dir / "demo-truth" / "truth.json"
+    older = {k: v for k, v in json.loads(path.read_text("utf-8")).items() if k != "crowd"}
+    path.write_text(json.dumps(older), "utf-8")
+    assert run_demo(cli_env).returncode == 0
+    assert json.loads(path.read_text("utf-8"))["crowd"] == truth["crowd"]
     other = run_demo(cli_env, "--seed", "7")
     assert other.returncode != 0
     assert "another demo" in other.stderr

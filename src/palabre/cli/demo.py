@@ -112,11 +112,12 @@ def demo(
         _segments(sessions)
     else:
         console.print(f"the demo ({label}) is already loaded in {data_dir}", highlight=False)
-        if not (truth_dir / "truth.json").exists():
+        if not _truth_is_current(truth_dir):
             generate_company(chosen.name, seed).write_ground_truth(truth_dir, messages=False)
         _segments(sessions, only_missing=True)
     run_with_progress(sessions)
     _ideas(sessions, truth_dir)
+    _crowd(sessions, truth_dir)
     company = generate_company(chosen.name, seed)
     support = company.world.teams[("Service client", "Genève")]
     links = {
@@ -137,6 +138,15 @@ def demo(
 
     console.print(f"serving at http://127.0.0.1:{port}/ (Ctrl+C stops)", highlight=False)
     uvicorn.run(create_app(st.settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _truth_is_current(truth_dir: Path) -> bool:
+    """Whether the ground truth is there with every part (a demo built before the crowd
+    validation was planted lacks ``crowd``: it is written again, the same seed's)."""
+    import orjson
+
+    path = truth_dir / "truth.json"
+    return path.exists() and "crowd" in orjson.loads(path.read_bytes())
 
 
 def _workspace_kind(st: AppState) -> str:
@@ -257,6 +267,24 @@ def _ideas(sessions: sessionmaker[Session], truth_dir: Path) -> None:
         console.print(
             f"idea campaigns: {report.campaigns}, with {report.ideas:,} ideas, "
             f"{report.votes:,} supporters' votes and {report.comments:,} comments",
+            highlight=False,
+        )
+
+
+def _crowd(sessions: sessionmaker[Session], truth_dir: Path) -> None:
+    """Seed the statement conversation and pairwise answers (once), through the app's actions."""
+    import orjson
+
+    from palabre.demo.crowd import load_demo_crowd
+
+    truth = orjson.loads((truth_dir / "truth.json").read_bytes())
+    began = time.perf_counter()
+    with transaction(sessions) as session:
+        report = load_demo_crowd(session, truth)
+    if report.statements or report.answers:
+        console.print(
+            f"crowd validation: {report.statements} statements with {report.votes:,} votes, "
+            f"{report.answers:,} pairwise answers ({time.perf_counter() - began:.1f} s)",
             highlight=False,
         )
 

@@ -22,6 +22,7 @@ import orjson
 from palabre.connectors.base import Connector
 from palabre.connectors.records import MessageRecord, PersonIdentity, PersonRecord, Record
 from palabre.demo.activity_staff import CAMPAIGNS, PULSE_BASE, PULSE_DROP, plan_ideas, pulse_days
+from palabre.demo.crowd_plan import plan_crowd
 from palabre.demo.simulate import MessageTruth, Simulator
 from palabre.demo.world import (
     CAUSES,
@@ -219,6 +220,7 @@ class DemoCompany:
                 "/".join(path): [e.external_id for e in members]
                 for path, members in world.teams.items()
             },
+            "crowd": plan_crowd(world),
         }
 
     def write_ground_truth(self, folder: Path | str, *, messages: bool = True) -> Path:

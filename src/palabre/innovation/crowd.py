@@ -19,7 +19,7 @@ transaction; none commits. A vote's audit entry names the statement, never the v
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from palabre.errors import NotFoundError, ValidationError
+from palabre.innovation.crowd_cache import MapCache, change_key
 from palabre.innovation.models import (
     MODERATION,
     PAIRWISE_CHOICES,
@@ -65,14 +66,19 @@ def participant_key(viewer: Viewer) -> str:
 
 
 def _taking_part(
-    session: Session, viewer: Viewer, campaign_id: int, *, need_person: bool = True
+    session: Session,
+    viewer: Viewer,
+    campaign_id: int,
+    *,
+    need_person: bool = True,
+    today: dt.date | None = None,
 ) -> Campaign:
     campaign = get_campaign(session, viewer, campaign_id)
     if not may_take_part(session, viewer, campaign):
         raise ParticipationDeniedError(
             f"campaign {campaign.name!r} is not open to your account's audience"
         )
-    if not is_open(campaign):
+    if not is_open(campaign, today):
         raise ValidationError(f"campaign {campaign.name!r} is not open today")
     if need_person:
         participant_key(viewer)
@@ -88,12 +94,18 @@ def _managed(session: Session, viewer: Viewer, campaign_id: int) -> Campaign:
 # --- statements --------------------------------------------------------------------------
 
 
-def add_statement(session: Session, viewer: Viewer, campaign_id: int, text: str) -> Statement:
+def add_statement(
+    session: Session, viewer: Viewer, campaign_id: int, text: str, *, today: dt.date | None = None
+) -> Statement:
     """Add a statement (audited): a manager's is accepted, a participant's awaits moderation.
 
     A manager's account needs no person (seeding a conversation is not taking part in it).
+    ``today`` is the day the campaign must be open on (the machine's date by default; the
+    demo company passes its own calendar's).
     """
-    campaign = _taking_part(session, viewer, campaign_id, need_person=not is_manager(viewer))
+    campaign = _taking_part(
+        session, viewer, campaign_id, need_person=not is_manager(viewer), today=today
+    )
     text = " ".join(text.split())
     if not 1 <= len(text) <= MAX_STATEMENT:
         raise ValidationError(f"text: a statement has 1 to {MAX_STATEMENT} characters")
@@ -140,14 +152,24 @@ def moderate_statement(
     return statement
 
 
-def vote_on_statement(session: Session, viewer: Viewer, statement_id: int, value: int) -> bool:
-    """Vote +1 / -1 / 0 on an accepted statement, or change one's vote; True when it changed."""
+def vote_on_statement(
+    session: Session,
+    viewer: Viewer,
+    statement_id: int,
+    value: int,
+    *,
+    today: dt.date | None = None,
+) -> bool:
+    """Vote +1 / -1 / 0 on an accepted statement, or change one's vote; True when it changed.
+
+    ``today``: as for :func:`add_statement`.
+    """
     if value not in (-1, 0, 1):
         raise ValidationError(f"vote: {value} is not 1 (agree), -1 (disagree) or 0 (pass)")
     statement = session.get(Statement, statement_id)
     if statement is None:
         raise NotFoundError(f"statement {statement_id} does not exist")
-    _taking_part(session, viewer, statement.campaign_id)
+    _taking_part(session, viewer, statement.campaign_id, today=today)
     if statement.moderation != "in":
         raise ValidationError(f"statement {statement_id} is not open to votes")
     key = participant_key(viewer)
@@ -298,22 +320,66 @@ def _votes_of(session: Session, campaign_id: int) -> list[Vote]:
     ]
 
 
+#: Computed maps, kept until a vote or statement of their campaign changes.
+MAPS: Final[MapCache[OpinionMap]] = MapCache()
+
+
 def opinion_map(session: Session, viewer: Viewer, campaign_id: int, seed: int = 0) -> OpinionMap:
-    """Groups of the campaign's voters by the Pol.is method, over the stored votes (managers)."""
+    """Groups of the campaign's voters by the Pol.is method, over the stored votes (managers).
+
+    The map is computed once per state of the campaign's votes and statements
+    (:mod:`palabre.innovation.crowd_cache`), not on every view.
+    """
     campaign = _managed(session, viewer, campaign_id)
+    key = change_key(session, campaign.id)
+    cached = MAPS.get(session, campaign.id, seed, key)
+    if cached is not None:
+        return replace(cached, campaign=campaign)
+    found = _compute_map(session, campaign, seed)
+    MAPS.put(session, campaign.id, seed, key, found)
+    return found
+
+
+def _moderated_out(session: Session, campaign_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            sa.select(Statement.id).where(
+                Statement.campaign_id == campaign_id, Statement.moderation == "out"
+            )
+        )
+    )
+
+
+def participant_groups(session: Session, campaign_id: int, seed: int = 0) -> dict[str, int]:
+    """Each clustered participant's group, as the opinion map computes them (evaluation only).
+
+    The app never shows anyone's group; this serves the demo's evaluation, which scores the
+    groups against the planted ones (``benchmarks/demo_opinion_groups.py``).
+    """
+    matrix = build_vote_matrix(_votes_of(session, campaign_id))
+    if matrix.values.shape[0] == 0:
+        return {}
+    out = _moderated_out(session, campaign_id)
+    model = OpinionModel(random_state=seed).fit(
+        matrix.values, matrix.moderated_mask(str(s) for s in out)
+    )
+    return {
+        participant: int(group)
+        for participant, group, clustered in zip(
+            matrix.participants, model.participant_group_, model.clustered_, strict=True
+        )
+        if clustered
+    }
+
+
+def _compute_map(session: Session, campaign: Campaign, seed: int) -> OpinionMap:
     votes = _votes_of(session, campaign.id)
     texts = dict(
         session.execute(
             sa.select(Statement.id, Statement.text).where(Statement.campaign_id == campaign.id)
         ).all()
     )
-    out = set(
-        session.scalars(
-            sa.select(Statement.id).where(
-                Statement.campaign_id == campaign.id, Statement.moderation == "out"
-            )
-        )
-    )
+    out = _moderated_out(session, campaign.id)
     matrix = build_vote_matrix(votes)
     n_people, n_statements = matrix.values.shape
     empty = OpinionMap(campaign, n_people, 0, n_statements, len(votes), [], [], [])
@@ -419,15 +485,27 @@ def choose_pair(
 
 
 def answer_pair(
-    session: Session, viewer: Viewer, campaign_id: int, left_id: int, right_id: int, choice: str
+    session: Session,
+    viewer: Viewer,
+    campaign_id: int,
+    left_id: int,
+    right_id: int,
+    choice: str,
+    *,
+    today: dt.date | None = None,
 ) -> PairwiseAnswer:
-    """Record a participant's answer to a pair (audited)."""
-    campaign = _taking_part(session, viewer, campaign_id)
+    """Record a participant's answer to a pair (audited); ``today`` as for :func:`add_statement`."""
+    campaign = _taking_part(session, viewer, campaign_id, today=today)
     if choice not in PAIRWISE_CHOICES:
         raise ValidationError(f"choice: {choice!r} is not one of {', '.join(PAIRWISE_CHOICES)}")
     if left_id == right_id:
         raise ValidationError("a pair holds two different ideas")
-    ids = {idea.id for idea in pairwise_ideas(session, campaign)}
+    # Ids only: loading every idea for each answer made answering cost grow with the campaign.
+    ids = set(
+        session.scalars(
+            sa.select(Idea.id).where(Idea.campaign_id == campaign.id, Idea.merged_into_id.is_(None))
+        )
+    )
     for name, idea_id in (("left", left_id), ("right", right_id)):
         if idea_id not in ids:
             raise ValidationError(f"{name}: idea {idea_id} is not compared in this campaign")
