@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from palabre.innovation.burst import benjamini_hochberg, burst_pvalues, expected_counts
-from palabre.innovation.terms import candidate_grams, fold, phrases, tokens
 from palabre.innovation.trend_evaluation import load_demo, score_trends
 from palabre.innovation.trends import Trend, TrendDetector, TrendRow
+from palabre.text.terms import candidate_grams, fold, phrases, tokens
 
 START = dt.date(2025, 1, 6)  # a Monday
 _LETTERS = "bcdfgjklmnprstvz"

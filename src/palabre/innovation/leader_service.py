@@ -30,8 +30,8 @@ from palabre.innovation.leaders import (
     community_leaders,
     topical_authority,
 )
-from palabre.innovation.stopwords import stop_words
-from palabre.innovation.terms import BOUNDARY, JOINER, fold, guess_language, tokens
+from palabre.text.stopwords import stop_words
+from palabre.text.terms import BOUNDARY, JOINER, fold, guess_language, tokens
 
 #: At most this many words of a topic are searched for (an idea's first words).
 MAX_TOPIC_WORDS: Final = 12

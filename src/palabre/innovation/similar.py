@@ -20,7 +20,7 @@ from typing import Final
 
 from rapidfuzz import fuzz
 
-from palabre.innovation.stopwords import ENGLISH, FRENCH
+from palabre.text.stopwords import ENGLISH, FRENCH
 
 #: Below this score (0-100) a title is not shown as similar.
 DEFAULT_THRESHOLD: Final = 62.0

@@ -8,7 +8,7 @@ classified as a *weak* signal (early: few mentions, but significant and rising) 
 
 Each day:
 
-1. every message gives its distinct candidate terms (:mod:`palabre.innovation.terms`:
+1. every message gives its distinct candidate terms (:mod:`palabre.text.terms`:
    words, bigrams and trigrams, per language; an n-gram is only tested when it is a
    phrase by NPMI on everything seen so far, so ``click & collect`` and
    ``emballages consignés`` are terms but ``pensé au click`` is not);
@@ -55,15 +55,6 @@ from palabre.innovation.burst import (
     expected_counts,
     score,
 )
-from palabre.innovation.terms import (
-    candidate_grams,
-    cased_words,
-    fold,
-    guess_language,
-    name_keys,
-    surface_forms,
-    tokens,
-)
 from palabre.innovation.trend_records import (
     Example,
     Level,
@@ -71,6 +62,15 @@ from palabre.innovation.trend_records import (
     Trend,
     TrendRow,
     as_row,
+)
+from palabre.text.terms import (
+    candidate_grams,
+    cased_words,
+    fold,
+    guess_language,
+    name_keys,
+    surface_forms,
+    tokens,
 )
 
 FloatArray = NDArray[np.float64]
@@ -566,7 +566,7 @@ class TrendDetector:
 
 
 def _npmi(df: FloatArray, documents: float, terms: IntArray, parts: IntArray) -> FloatArray:
-    """NPMI of each n-gram's content words (see :func:`palabre.innovation.terms.npmi`)."""
+    """NPMI of each n-gram's content words (see :func:`palabre.text.terms.npmi`)."""
     total = max(documents, 1.0)
     count = np.maximum(df[terms], 1.0)
     k = (parts >= 0).sum(axis=1)

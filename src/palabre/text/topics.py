@@ -1,7 +1,7 @@
 """Topics of short French and English customer messages: fit, label, assign, keep stable.
 
 A topic is a weighted list of term keys (words and two-word phrases, the keys of
-:mod:`palabre.innovation.terms`: accents and plural endings folded) in one language,
+:mod:`palabre.text.terms`: accents and plural endings folded) in one language,
 with a readable label made of the surface forms people wrote. Three separate steps:
 
 * **fit** (:class:`TopicModel`, swappable; :class:`NmfTopicModel` by default): learns
@@ -33,7 +33,7 @@ from typing import Final, Self
 import numpy as np
 from scipy import sparse
 
-from palabre.innovation.terms import candidate_grams, guess_language, surface_forms, tokens
+from palabre.text.terms import candidate_grams, guess_language, surface_forms, tokens
 
 #: the languages that get their own model; other messages are put with the closer one
 LANGUAGES: Final = ("fr", "en")
@@ -63,7 +63,7 @@ def message_language(words: Sequence[str], declared: str | None) -> str:
 
 
 def term_keys(words: Sequence[str], language: str) -> list[str]:
-    """The distinct word and two-word keys of a token list (see :mod:`palabre.innovation.terms`)."""
+    """The distinct word and two-word keys of a token list (see :mod:`palabre.text.terms`)."""
     return list(candidate_grams(words, language, max_order=2))
 
 

@@ -27,7 +27,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from palabre.innovation.stopwords import ENGLISH, FRENCH, stop_words
+from palabre.text.stopwords import ENGLISH, FRENCH, stop_words
 
 JOINER = "&"
 #: a separator that cannot occur inside a key (keys join words with a space)

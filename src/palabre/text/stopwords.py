@@ -3,7 +3,7 @@
 Function words, auxiliaries, pronouns and the politeness formulas every message
 carries (greetings, thanks, sign-offs): they never make a topic, and leaving them in
 would fill the term table with pairs like "de la" or "thank you". Lower case, accents
-kept. The tokenizer of :mod:`palabre.innovation.terms` drops French elisions
+kept. The tokenizer of :mod:`palabre.text.terms` drops French elisions
 (``l'``, ``qu'``) itself; their bare letters are listed anyway for other callers.
 English contractions are listed whole (``don't``) since they stay one token.
 """
