@@ -15,8 +15,6 @@ from palabre.identity.models import Identity
 from palabre.innovation import discovery, service
 from palabre.innovation.models import StageChange
 from palabre.pipeline.models import MessageSignal
-from palabre.pipeline.runner import run_analysis
-from palabre.pipeline.stage import LocalEngine
 from palabre.privacy.models import AuditEntry
 from tests.innovation.ideas_helpers import MANAGER, campaign, member
 from tests.pipeline import world
@@ -24,9 +22,7 @@ from tests.pipeline import world
 
 @pytest.fixture
 def analysed(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
-    world.build(sessions, tmp_path, messages=16)
-    run_analysis(sessions, engine=LocalEngine(workers=1))
-    return sessions
+    return world.build_analysed(sessions, tmp_path, messages=16)
 
 
 def test_suggestions_are_proposed_then_one_becomes_an_idea_linked_to_its_message(

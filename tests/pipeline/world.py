@@ -90,6 +90,18 @@ def build(sessions: sessionmaker[Session], folder: Path, messages: int = 40) -> 
             segments.create_segment(session, name=name, rule=rule, actor="test")
 
 
+def build_analysed(
+    sessions: sessionmaker[Session], folder: Path, messages: int = 40
+) -> sessionmaker[Session]:
+    """:func:`build`, then one analysis run in this process (the fixture of many tests)."""
+    from palabre.pipeline.runner import run_analysis
+    from palabre.pipeline.stage import LocalEngine
+
+    build(sessions, folder, messages)
+    run_analysis(sessions, engine=LocalEngine(workers=1))
+    return sessions
+
+
 def message_id(session: Session, external_id: str) -> int:
     """The id of the message imported as ``external_id``."""
     return session.execute(

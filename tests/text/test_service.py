@@ -27,9 +27,7 @@ from tests.pipeline import world
 @pytest.fixture
 def analysed(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
     """The pipeline's small workspace, analysed once."""
-    world.build(sessions, tmp_path, messages=16)
-    run_analysis(sessions, engine=LocalEngine(workers=1))
-    return sessions
+    return world.build_analysed(sessions, tmp_path, messages=16)
 
 
 def signal_of(sessions: sessionmaker[Session], external_id: str) -> MessageSignal:

@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.accounts.models import ROLES
 from palabre.identity.models import Segment
-from palabre.pipeline.runner import run_analysis
-from palabre.pipeline.stage import LocalEngine
 from palabre.privacy.models import AuditEntry
 from tests.pipeline import world
 
@@ -24,9 +22,7 @@ NAMED = ("admin", "analyst")
 
 @pytest.fixture
 def analysed(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
-    world.build(sessions, tmp_path, messages=40)
-    run_analysis(sessions, engine=LocalEngine(workers=1))
-    return sessions
+    return world.build_analysed(sessions, tmp_path, messages=40)
 
 
 def test_customers_at_risk_are_for_the_analyst_and_the_administrator(

@@ -28,9 +28,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture
 def analysed(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
-    world.build(sessions, tmp_path, messages=16)
-    run_analysis(sessions, engine=LocalEngine(workers=1))
-    return sessions
+    return world.build_analysed(sessions, tmp_path, messages=16)
 
 
 def france(sessions: sessionmaker[Session]) -> int:

@@ -26,9 +26,7 @@ PERIOD = "from=2025-03-03&to=2025-03-11"
 
 @pytest.fixture
 def analysed(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Session]:
-    world.build(sessions, tmp_path, messages=40)
-    run_analysis(sessions, engine=LocalEngine(workers=1))
-    return sessions
+    return world.build_analysed(sessions, tmp_path, messages=40)
 
 
 def _segment(sessions: sessionmaker[Session], name: str) -> int:
