@@ -128,7 +128,7 @@ def test_the_closing_day_is_checked_against_the_opening_day_the_campaign_keeps(
 ) -> None:
     made = campaign(session)
     update_campaign(session, made, actor="t", opens_on=dt.date(2027, 3, 1))
-    with pytest.raises(ValidationError, match="^closes_on: "):
+    with pytest.raises(ValidationError, match=r"^closes_on: "):
         update_campaign(session, made, actor="t", closes_on=dt.date(2027, 2, 28))
     assert made.closes_on is None
 

@@ -60,11 +60,11 @@ def update_campaign(
     name: str | Keep = KEEP,
     question: str | Keep = KEEP,
     audience: str | Keep = KEEP,
-    team_id: int | None | Keep = KEEP,
-    segment_id: int | None | Keep = KEEP,
-    opens_on: dt.date | None | Keep = KEEP,
-    closes_on: dt.date | None | Keep = KEEP,
-    stages: Sequence[str] | None | Keep = KEEP,
+    team_id: int | Keep | None = KEEP,
+    segment_id: int | Keep | None = KEEP,
+    opens_on: dt.date | Keep | None = KEEP,
+    closes_on: dt.date | Keep | None = KEEP,
+    stages: Sequence[str] | Keep | None = KEEP,
 ) -> CampaignChanges:
     """Change the given fields of ``campaign`` (audited once); return what changed.
 
