@@ -127,3 +127,73 @@ def test_notify_digest_sends_through_the_configured_smtp_server(
     assert sink.recipients == [["alice@example.org"]]
     with sessions() as session:
         assert session.scalar(sa.select(Notification.emailed_at)) is not None
+
+
+def test_campaign_edit_reopens_a_closed_campaign_and_prints_what_changed(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    code, output = palabre(
+        settings,
+        "ideas",
+        "campaign-add",
+        "Bureau 2025",
+        "--question",
+        "Comment ?",
+        "--opens",
+        "2025-01-06",
+        "--closes",
+        "2025-03-31",
+    )
+    assert code == 0, output
+    code, output = palabre(settings, "ideas", "campaigns", "--json")
+    assert json.loads(output)[0]["open"] is False
+
+    code, output = palabre(
+        settings, "ideas", "campaign-edit", "Bureau 2025", "--no-closing", "--name", "Bureau"
+    )
+    assert code == 0, output
+    assert "name: Bureau 2025 → Bureau" in output
+    assert "closes_on: 2025-03-31 → (none)" in output
+    assert "is open today" in output
+    code, output = palabre(settings, "ideas", "campaigns", "--json")
+    assert (json.loads(output)[0]["name"], json.loads(output)[0]["open"]) == ("Bureau", True)
+
+    code, output = palabre(settings, "ideas", "campaign-edit", "Bureau", "--closes", "2025-02-01")
+    assert code == 0, output
+    assert "is closed today" in output
+    code, output = palabre(settings, "ideas", "campaign-edit", "Bureau", "--closes", "2025-02-01")
+    assert "nothing changed" in output
+    with sessions() as session:
+        updates = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "campaign.update")
+        ).all()
+    assert len(updates) == 2
+    assert updates[0].actor.startswith("cli:")
+
+
+def test_campaign_edit_refuses_bad_input_naming_the_option_and_changes_nothing(
+    cli_env: dict[str, str], sessions: sessionmaker[Session]
+) -> None:
+    assert run_cli(cli_env, "ideas", "campaign-add", "X", "--question", "Q").returncode == 0
+    for args, message in [
+        (("--closes", "31/12/2026"), "--closes: '31/12/2026' is not a date (YYYY-MM-DD)"),
+        (("--closes", "2026-01-02", "--no-closing"), "--closes: give a last day or --no-closing"),
+        (("--opens", "2027-02-01", "--closes", "2027-01-31"), "closes_on: the campaign closes"),
+        (("--audience", "team", "--team", "Nowhere"), "--team: no team with path 'Nowhere'"),
+        (("--audience", "martians"), "audience: 'martians' is not one of"),
+    ]:
+        done = run_cli(cli_env, "ideas", "campaign-edit", "X", *args)
+        assert done.returncode == 1, args
+        assert message in done.stderr, done.stderr
+    missing = run_cli(cli_env, "ideas", "campaign-edit", "Y", "--no-closing")
+    assert missing.returncode != 0
+    assert "campaign: no campaign named 'Y'" in missing.stderr
+    with sessions() as session:
+        made = session.scalars(sa.select(Campaign)).one()
+        assert (made.audience, made.opens_on, made.closes_on) == ("employees", None, None)
+        assert (
+            session.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == "campaign.update")
+            ).all()
+            == []
+        )

@@ -50,6 +50,7 @@ def test_demo_builds_loads_and_prepares_sign_ins(
     votes, answers = count(settings, "statement_vote"), count(settings, "pairwise_answer")
     assert votes > 500
     assert answers > 100
+    assert "idea campaign 'Le service client de demain' kept open" in result.stdout
     if count(settings, "user_account"):
         for role in ("admin", "analyst", "innovation", "hr", "manager", "member", "customer"):
             assert role in result.stdout
@@ -58,6 +59,7 @@ def test_demo_builds_loads_and_prepares_sign_ins(
     assert again.returncode == 0, again.stderr
     assert "already loaded" in again.stdout
     assert "crowd validation" not in again.stdout  # seeded once
+    assert "kept open" not in again.stdout  # re-opened once
     assert (count(settings, "statement_vote"), count(settings, "pairwise_answer")) == (
         votes,
         answers,

@@ -7,15 +7,22 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.db.engine import transaction
 from palabre.demo import generate_company
-from palabre.demo.crowd import STATEMENT_CAMPAIGN, load_demo_crowd
+from palabre.demo.crowd import STATEMENT_CAMPAIGN, DemoCrowdReport, load_demo_crowd
 from palabre.demo.crowd_eval import load_demo, score_crowd
 from palabre.demo.crowd_plan import GROUPS, plan_votes
-from palabre.innovation.models import Campaign, PairwiseAnswer, Statement, StatementVote
+from palabre.demo.ideas import CAMPAIGN_NAMES
+from palabre.errors import ValidationError
+from palabre.identity.models import Person
+from palabre.innovation import crowd, service
+from palabre.innovation.models import Campaign, Idea, PairwiseAnswer, Statement, StatementVote
+from palabre.people.service import Viewer
 from palabre.privacy.models import AuditEntry
 
 
@@ -100,3 +107,71 @@ def test_the_demo_crowd_is_stored_through_the_actions_and_finds_what_was_planted
     assert (again.statements, again.votes, again.answers) == (0, 0, 0)
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(StatementVote)) == stored
+
+
+def test_the_latest_idea_campaign_stays_open_so_a_visitor_answers_pairs_today(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    truth, report = load_demo(sessions, "tiny", 42, tmp_path)
+    ends = {c["key"]: c["end"] for c in truth["campaigns"]}
+    assert max(ends, key=lambda key: ends[key]) == "service"
+    assert report.reopened == CAMPAIGN_NAMES["service"]
+    with transaction(sessions) as session:
+        service_ = session.scalar(
+            sa.select(Campaign).where(Campaign.name == CAMPAIGN_NAMES["service"])
+        )
+        durable = session.scalar(
+            sa.select(Campaign).where(Campaign.name == CAMPAIGN_NAMES["durable"])
+        )
+        assert service_ is not None
+        assert durable is not None
+        assert service_.closes_on is None
+        assert service.is_open(service_)
+        assert durable.closes_on is not None
+        assert not service.is_open(durable)
+        # Re-opened through the edit action, audited once, after its answers were seeded
+        # on the demo's calendar and its ideas triaged at its original close.
+        [entry] = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "campaign.update")
+        ).all()
+        assert (entry.actor, entry.subject_id) == ("demo", str(service_.id))
+        assert entry.details["changes"] == {"closes_on": {"before": ends["service"], "after": None}}
+        seeded = session.scalar(
+            sa.select(sa.func.count()).where(PairwiseAnswer.campaign_id == service_.id)
+        )
+        assert seeded > 0
+        stages = Counter(
+            session.scalars(sa.select(Idea.stage).where(Idea.campaign_id == service_.id))
+        )
+        assert stages["selected"] == 3
+        # A customer of the demo answers a pair today (no date given: the machine's day).
+        visitor = session.scalar(
+            sa.select(Person.id).where(Person.kind == "customer").order_by(Person.id).limit(1)
+        )
+        assert visitor is not None
+        customer = Viewer("user:visitor", "customer", visitor)
+        _, pair = crowd.choose_pair(session, customer, service_.id, np.random.default_rng(1))
+        assert pair is not None
+        crowd.answer_pair(session, customer, service_.id, pair[0].id, pair[1].id, "left")
+        ideas = list(session.scalars(sa.select(Idea.id).where(Idea.campaign_id == durable.id)))
+        with pytest.raises(ValidationError, match="not open today"):
+            crowd.answer_pair(session, customer, durable.id, ideas[0], ideas[1], "left")
+    # A second load re-opens nothing and writes nothing.
+    with transaction(sessions) as session:
+        again = load_demo_crowd(session, truth)
+    assert again == DemoCrowdReport(0, 0, 0, None)
+    with sessions() as session:
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).where(PairwiseAnswer.campaign_id == service_.id)
+            )
+            == seeded + 1
+        )
+        assert (
+            len(
+                session.scalars(
+                    sa.select(AuditEntry).where(AuditEntry.action == "campaign.update")
+                ).all()
+            )
+            == 1
+        )

@@ -119,3 +119,40 @@ def test_errors_name_the_field(api_as: Callable[[str, str], TestClient]) -> None
     assert bad.status_code == 422
     assert "audience" in bad.json()["detail"]
     assert manager.get("/api/v1/ideas/999").status_code == 404
+
+
+def test_a_manager_patches_a_campaign_sending_only_what_changes(
+    api_as: Callable[[str, str], TestClient],
+) -> None:
+    manager, alice = api_as("innovation", "Ines"), api_as("member", "Alice")
+    campaign_id = manager.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "Bureau",
+            "question": "Comment ?",
+            "audience": "employees",
+            "opens_on": "2025-01-06",
+            "closes_on": "2025-03-31",
+        },
+    ).json()["id"]
+    listed = {c["campaign"]["id"]: c["open"] for c in manager.get("/api/v1/campaigns").json()}
+    assert listed[campaign_id] is False
+
+    reopened = manager.patch(
+        f"/api/v1/campaigns/{campaign_id}", json={"closes_on": None, "name": "Bureau 2"}
+    )
+    assert reopened.status_code == 200, reopened.text
+    body = reopened.json()
+    assert (body["name"], body["opens_on"], body["closes_on"]) == ("Bureau 2", "2025-01-06", None)
+    assert body["question"] == "Comment ?"  # not sent, kept
+    listed = {c["campaign"]["id"]: c["open"] for c in manager.get("/api/v1/campaigns").json()}
+    assert listed[campaign_id] is True
+
+    bad = manager.patch(f"/api/v1/campaigns/{campaign_id}", json={"closes_on": "2024-12-31"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("closes_on:")
+    unknown = manager.patch(f"/api/v1/campaigns/{campaign_id}", json={"colour": "blue"})
+    assert unknown.status_code == 422
+    assert alice.patch(f"/api/v1/campaigns/{campaign_id}", json={"name": "X"}).status_code == 403
+    assert manager.patch("/api/v1/campaigns/999999", json={"name": "X"}).status_code == 404
+    assert manager.get("/api/v1/campaigns").json()[0]["campaign"]["name"] == "Bureau 2"

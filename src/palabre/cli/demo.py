@@ -287,6 +287,12 @@ def _crowd(sessions: sessionmaker[Session], truth_dir: Path) -> None:
             f"{report.answers:,} pairwise answers ({time.perf_counter() - began:.1f} s)",
             highlight=False,
         )
+    if report.reopened:
+        console.print(
+            f"idea campaign {report.reopened!r} kept open (no closing day): "
+            "visitors can answer its pairwise questions",
+            highlight=False,
+        )
 
 
 def _accounts(

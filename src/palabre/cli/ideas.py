@@ -18,7 +18,7 @@ from palabre.cli.context import console, state
 from palabre.db.engine import transaction
 from palabre.errors import NotFoundError, ValidationError
 from palabre.identity.models import Segment, Team
-from palabre.innovation import discovery, funnel, service
+from palabre.innovation import campaign_edit, discovery, funnel, service
 from palabre.innovation.models import AUDIENCES, Campaign
 from palabre.people.service import Viewer
 from palabre.privacy.audit import system_actor
@@ -117,6 +117,77 @@ def campaign_add(
             f" funnel: {' → '.join(made.stages)}",
             highlight=False,
         )
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value.isoformat() if isinstance(value, dt.date) else value)
+
+
+@app.command("campaign-edit")
+def campaign_edit_(
+    ctx: typer.Context,
+    campaign: CampaignArg,
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    question: Annotated[
+        str | None, typer.Option("--question", help="A new question put to people.")
+    ] = None,
+    audience: Annotated[
+        str | None, typer.Option("--audience", help=f"Who takes part: {', '.join(AUDIENCES)}.")
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Team path, for --audience team.")
+    ] = None,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="Segment name, for --audience segment.")
+    ] = None,
+    opens: Annotated[str | None, typer.Option("--opens", help="First day (YYYY-MM-DD).")] = None,
+    closes: Annotated[str | None, typer.Option("--closes", help="Last day (YYYY-MM-DD).")] = None,
+    no_opening: Annotated[
+        bool, typer.Option("--no-opening", help="Remove the first day: open from now on.")
+    ] = False,
+    no_closing: Annotated[
+        bool,
+        typer.Option("--no-closing", help="Remove the last day: open-ended (re-opens it)."),
+    ] = False,
+    stages: Annotated[
+        str | None, typer.Option("--stages", help="The funnel, comma-separated, in order.")
+    ] = None,
+) -> None:
+    """Change an idea campaign: only the options given; prints what changed."""
+    if opens and no_opening:
+        raise ValidationError("--opens: give a first day or --no-opening, not both")
+    if closes and no_closing:
+        raise ValidationError("--closes: give a last day or --no-closing, not both")
+    keep = campaign_edit.KEEP
+    with transaction(state(ctx).sessions()) as session:
+        found = _campaign(session, campaign)
+        changes = campaign_edit.update_campaign(
+            session,
+            found,
+            name=keep if name is None else name,
+            question=keep if question is None else question,
+            audience=keep if audience is None else audience,
+            team_id=keep if team is None else _team(session, team),
+            segment_id=keep if segment is None else _segment(session, segment),
+            opens_on=None if no_opening else (_date(opens, "--opens") or keep),
+            closes_on=None if no_closing else (_date(closes, "--closes") or keep),
+            stages=keep if stages is None else stages.split(","),
+            actor=system_actor(),
+        )
+        if not changes:
+            console.print(f"campaign {found.id} [bold]{escape(found.name)}[/]: nothing changed")
+            return
+        for field, (before, after) in changes.items():
+            console.print(
+                f"campaign {found.id} {field}: {escape(_shown(before))} → {escape(_shown(after))}",
+                highlight=False,
+            )
+        status = "open" if service.is_open(found) else "closed"
+        console.print(f"campaign {found.id} [bold]{escape(found.name)}[/] is {status} today")
 
 
 @app.command()

@@ -9,6 +9,11 @@ past still took its answers while it was open.
 
 What is planted comes from the ground truth (``crowd`` and ``ideas`` in ``truth.json``,
 see :mod:`palabre.demo.crowd_plan`). Loading twice changes nothing.
+
+The idea campaigns closed in the demo's own calendar; once their answers are seeded, the
+latest one is kept open as an ongoing wiki survey (its closing day removed through
+:func:`palabre.innovation.campaign_edit.update_campaign`, audited like a manager's edit),
+so that a visitor of the demo can answer pairs today.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from palabre.demo.crowd_plan import OPENS, plan_votes
 from palabre.demo.ideas import ACTOR, CAMPAIGN_NAMES
 from palabre.fabric.models import Message
 from palabre.identity.models import Person
-from palabre.innovation import crowd, service
+from palabre.innovation import campaign_edit, crowd, service
 from palabre.innovation.models import Campaign, Idea, PairwiseAnswer, Statement
 from palabre.innovation.pairwise_simulation import SurveySimulation, simulate_survey
 from palabre.people.service import Viewer
@@ -46,11 +51,13 @@ ROLE_OF_KIND: Final[dict[str, str]] = {"customer": "customer", "employee": "memb
 
 @dataclass(frozen=True)
 class DemoCrowdReport:
-    """What was loaded: statements, their votes, pairwise answers."""
+    """What was loaded: statements, their votes, pairwise answers, and the idea campaign
+    re-opened for pairwise answers (None when it was open already)."""
 
     statements: int
     votes: int
     answers: int
+    reopened: str | None = None
 
 
 def _people(session: Session, source: str, external_ids: set[str]) -> dict[str, int]:
@@ -78,7 +85,29 @@ def load_demo_crowd(
             subject_type="campaign",
             details={"statements": statements, "votes": votes, "answers": answers},
         )
-    return DemoCrowdReport(statements, votes, answers)
+    reopened = _keep_latest_open(session, truth)
+    return DemoCrowdReport(statements, votes, answers, reopened)
+
+
+def _keep_latest_open(session: Session, truth: Mapping[str, Any]) -> str | None:
+    """Remove the closing day of the idea campaign that ended last, once its answers are in.
+
+    Its seeded answers keep their days (they were given while it ran); from now on it is
+    an ongoing wiki survey. Returns its name when it was closed before, else None.
+    """
+    ends = {
+        str(spec["key"]): str(spec["end"])
+        for spec in truth.get("campaigns", [])
+        if spec["key"] in CAMPAIGN_NAMES
+    }
+    if not ends:
+        return None
+    latest = CAMPAIGN_NAMES[max(ends, key=lambda key: ends[key])]
+    campaign = session.scalar(sa.select(Campaign).where(Campaign.name == latest))
+    if campaign is None or campaign.closes_on is None:
+        return None
+    campaign_edit.update_campaign(session, campaign, closes_on=None, actor=ACTOR)
+    return campaign.name
 
 
 def _conversation(session: Session, truth: Mapping[str, Any], source: str) -> tuple[int, int]:

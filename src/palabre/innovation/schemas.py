@@ -21,6 +21,22 @@ class CampaignCreate(BaseModel):
     stages: list[str] | None = Field(default=None, description="the funnel (default: standard)")
 
 
+class CampaignUpdate(BaseModel):
+    """A change of a campaign: absent fields stay as they are; ``closes_on: null`` leaves it
+    open-ended, ``opens_on: null`` open from now on, ``stages: null`` the default funnel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=200)
+    question: str = Field(default="", max_length=5000)
+    audience: str = Field(default="", description="employees, customers, public, segment or team")
+    team_id: int | None = None
+    segment_id: int | None = None
+    opens_on: dt.date | None = None
+    closes_on: dt.date | None = None
+    stages: list[str] | None = Field(default=None, description="the funnel (null: standard)")
+
+
 class CampaignRead(BaseModel):
     """A campaign."""
 

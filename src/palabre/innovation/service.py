@@ -66,7 +66,9 @@ def is_manager(viewer: Viewer) -> bool:
 # --- campaigns ---------------------------------------------------------------------
 
 
-def _stages(stages: Sequence[str] | None) -> list[str]:
+def check_stages(stages: Sequence[str] | None) -> list[str]:
+    """The funnel to store: ``stages`` (default :data:`DEFAULT_STAGES`), checked, with
+    ``duplicate`` added at the end when missing."""
     chosen = [s.strip() for s in (stages or DEFAULT_STAGES) if s.strip()]
     for stage in chosen:
         if not _STAGE_NAME.match(stage):
@@ -80,6 +82,40 @@ def _stages(stages: Sequence[str] | None) -> list[str]:
     if chosen[0] == DUPLICATE or len(chosen) < 2:
         raise ValidationError("stages: the first stage is where new ideas start, not duplicate")
     return chosen
+
+
+def check_campaign(
+    session: Session,
+    *,
+    name: str,
+    question: str,
+    audience: str,
+    team_id: int | None,
+    segment_id: int | None,
+    opens_on: dt.date | None,
+    closes_on: dt.date | None,
+    campaign_id: int | None = None,
+) -> None:
+    """Refuse a campaign's fields, naming the field, as creating or editing it would store
+    them (``campaign_id``: the campaign being edited, which may keep its own name)."""
+    if not 1 <= len(name) <= 200:
+        raise ValidationError("name: give a name of 1 to 200 characters")
+    if not question.strip():
+        raise ValidationError("question: the question put to the audience is empty")
+    if audience not in AUDIENCES:
+        raise ValidationError(f"audience: {audience!r} is not one of {', '.join(AUDIENCES)}")
+    if audience == "team" and (team_id is None or session.get(Team, team_id) is None):
+        raise ValidationError("team: a team campaign names an existing team")
+    if audience == "segment":
+        from palabre.identity.models import Segment
+
+        if segment_id is None or session.get(Segment, segment_id) is None:
+            raise ValidationError("segment: a segment campaign names an existing segment")
+    if opens_on and closes_on and closes_on < opens_on:
+        raise ValidationError("closes_on: the campaign closes before it opens")
+    same_name = session.scalar(sa.select(Campaign.id).where(Campaign.name == name))
+    if same_name is not None and same_name != campaign_id:
+        raise ConflictError(f"name: a campaign is already called {name!r}")
 
 
 def create_campaign(
@@ -97,23 +133,16 @@ def create_campaign(
 ) -> Campaign:
     """Create a campaign (audited); ``stages`` default to :data:`DEFAULT_STAGES`."""
     name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise ValidationError("name: give a name of 1 to 200 characters")
-    if not question.strip():
-        raise ValidationError("question: the question put to the audience is empty")
-    if audience not in AUDIENCES:
-        raise ValidationError(f"audience: {audience!r} is not one of {', '.join(AUDIENCES)}")
-    if audience == "team" and (team_id is None or session.get(Team, team_id) is None):
-        raise ValidationError("team: a team campaign names an existing team")
-    if audience == "segment":
-        from palabre.identity.models import Segment
-
-        if segment_id is None or session.get(Segment, segment_id) is None:
-            raise ValidationError("segment: a segment campaign names an existing segment")
-    if opens_on and closes_on and closes_on < opens_on:
-        raise ValidationError("closes_on: the campaign closes before it opens")
-    if session.scalar(sa.select(Campaign.id).where(Campaign.name == name)) is not None:
-        raise ConflictError(f"name: a campaign is already called {name!r}")
+    check_campaign(
+        session,
+        name=name,
+        question=question,
+        audience=audience,
+        team_id=team_id,
+        segment_id=segment_id,
+        opens_on=opens_on,
+        closes_on=closes_on,
+    )
     campaign = Campaign(
         name=name,
         question=question.strip(),
@@ -122,7 +151,7 @@ def create_campaign(
         audience_segment_id=segment_id if audience == "segment" else None,
         opens_on=opens_on,
         closes_on=closes_on,
-        stages=_stages(stages),
+        stages=check_stages(stages),
         created_by=actor,
     )
     session.add(campaign)

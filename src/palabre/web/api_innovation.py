@@ -12,11 +12,19 @@ from fastapi import APIRouter, Query
 
 from palabre.accounts.models import UserAccount
 from palabre.identity.models import Person
-from palabre.innovation import assignments, discovery, funnel, notifications, service
+from palabre.innovation import (
+    assignments,
+    campaign_edit,
+    discovery,
+    funnel,
+    notifications,
+    service,
+)
 from palabre.innovation.schemas import (
     CampaignCreate,
     CampaignListItemRead,
     CampaignRead,
+    CampaignUpdate,
     CarrierRead,
     Changed,
     CommentCreate,
@@ -63,6 +71,21 @@ def create_campaign(db: DbSession, body: CampaignCreate, user: Manager) -> Campa
     """Create a campaign (innovation managers)."""
     made = service.create_campaign(db, actor=viewer_of(user).actor, **body.model_dump())
     return CampaignRead.model_validate(made)
+
+
+@router.patch("/campaigns/{campaign_id}", response_model=CampaignRead)
+def update_campaign(
+    db: DbSession, campaign_id: RowId, body: CampaignUpdate, user: Manager
+) -> CampaignRead:
+    """Change a campaign (innovation managers): only the fields sent, checked as creation
+    checks them; ``"closes_on": null`` re-opens a closed campaign with no closing day."""
+    viewer = viewer_of(user)
+    campaign = service.get_campaign(db, viewer, campaign_id)
+    # Sent fields only: an absent field is kept, a null one (a date, the funnel) is cleared.
+    campaign_edit.update_campaign(
+        db, campaign, actor=viewer.actor, **body.model_dump(exclude_unset=True)
+    )
+    return CampaignRead.model_validate(campaign)
 
 
 @router.get("/campaigns/{campaign_id}/ideas", response_model=list[IdeaListItemRead])

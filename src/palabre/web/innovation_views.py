@@ -17,8 +17,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from palabre.accounts.models import UserAccount
 from palabre.errors import PalabreError, ValidationError
 from palabre.identity.models import Segment, Team
-from palabre.innovation import assignments, crowd, discovery, funnel, notifications, service
-from palabre.innovation.models import AUDIENCES, IDEA_ROLES
+from palabre.innovation import (
+    assignments,
+    campaign_edit,
+    crowd,
+    discovery,
+    funnel,
+    notifications,
+    service,
+)
+from palabre.innovation.models import AUDIENCES, IDEA_ROLES, Campaign
 from palabre.web.access import authenticated, requires
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
@@ -100,8 +108,10 @@ def _new_campaign_page(
     values: dict[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    campaign: Campaign | None = None,
 ) -> HTMLResponse:
     context = {
+        "campaign": campaign,
         "values": values or {},
         "error": error,
         "audiences": AUDIENCES,
@@ -153,6 +163,65 @@ async def create_campaign(request: Request, db: DbSession, user: Manager) -> Res
             request, db, user, values=values, error=error.message, status_code=422
         )
     return RedirectResponse(f"/innovation/campaigns/{made.id}", status_code=303)
+
+
+def _form_values(campaign: Campaign) -> dict[str, str]:
+    """The campaign as the form shows it (the same names the form posts)."""
+    return {
+        "name": campaign.name,
+        "question": campaign.question,
+        "audience": campaign.audience,
+        "team": str(campaign.audience_team_id or ""),
+        "segment": str(campaign.audience_segment_id or ""),
+        "opens": campaign.opens_on.isoformat() if campaign.opens_on else "",
+        "closes": campaign.closes_on.isoformat() if campaign.closes_on else "",
+        "stages": "\n".join(campaign.stages),
+    }
+
+
+@router.get("/innovation/campaigns/{campaign_id}/edit")
+def edit_campaign_form(
+    request: Request, db: DbSession, campaign_id: RowId, user: Manager
+) -> HTMLResponse:
+    """The form that edits a campaign, filled with what it holds now."""
+    campaign = service.get_campaign(db, viewer_of(user), campaign_id)
+    return _new_campaign_page(request, db, user, values=_form_values(campaign), campaign=campaign)
+
+
+@router.post("/innovation/campaigns/{campaign_id}/edit", response_model=None)
+async def edit_campaign(
+    request: Request, db: DbSession, campaign_id: RowId, user: Manager
+) -> Response:
+    """Save the edited campaign; a bad field shows the form again, saying which, and
+    changes nothing."""
+    campaign = service.get_campaign(db, viewer_of(user), campaign_id)
+    form = await request.form()
+    values = {name: _text(form, name) for name in _form_values(campaign)}
+    try:
+        campaign_edit.update_campaign(
+            db,
+            campaign,
+            name=values["name"],
+            question=values["question"],
+            audience=values["audience"],
+            team_id=int(values["team"]) if values["team"].isdigit() else None,
+            segment_id=int(values["segment"]) if values["segment"].isdigit() else None,
+            opens_on=_date(values["opens"], "opens"),
+            closes_on=_date(values["closes"], "closes"),
+            stages=_lines(values["stages"]) or None,
+            actor=viewer_of(user).actor,
+        )
+    except PalabreError as error:
+        return _new_campaign_page(
+            request,
+            db,
+            user,
+            values=values,
+            error=error.message,
+            status_code=422,
+            campaign=campaign,
+        )
+    return RedirectResponse(f"/innovation/campaigns/{campaign.id}", status_code=303)
 
 
 @router.get("/innovation/campaigns/{campaign_id}")

@@ -1,7 +1,7 @@
 """In a real browser, on the demo company (tiny scale): the innovation manager opens the
 statement conversation's opinion map and finds its planted groups with their
 representative statements; a demo customer votes on a statement, answers a pairwise
-question on an idea campaign and sees its ranking with intervals."""
+question on the idea campaign the demo keeps open and sees its ranking with intervals."""
 
 from __future__ import annotations
 
@@ -43,9 +43,8 @@ def test_the_demo_opinion_map_shows_its_groups_and_a_customer_votes_and_compares
         )
         assert statements is not None
         assert ideas is not None
-        # The demo's idea campaigns closed in its own calendar (2025): a manager extends
-        # this one so that a visitor may answer pairs today (there is no edit page yet).
-        ideas.closes_on = None
+        # The demo keeps its latest idea campaign open: a visitor answers pairs today.
+        assert ideas.closes_on is None
         idea_count = session.scalar(
             sa.select(sa.func.count()).where(
                 Idea.campaign_id == ideas.id, Idea.merged_into_id.is_(None)
