@@ -62,7 +62,9 @@ def _account(env: dict[str, str]) -> str:
     if USER in names:
         _palabre(["users", "passwd", USER, "--password-stdin"], env, password + "\n")
     else:
-        _palabre(["users", "add", USER, "--role", "admin", "--password-stdin"], env, password + "\n")
+        _palabre(
+            ["users", "add", USER, "--role", "admin", "--password-stdin"], env, password + "\n"
+        )
     return password
 
 

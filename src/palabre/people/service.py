@@ -331,8 +331,12 @@ def open_person(session: Session, viewer: Viewer, person_id: int) -> tuple[Perso
 def record_view(
     session: Session, viewer: Viewer, person_id: int, parts: Sequence[str], via: str
 ) -> None:
-    """Audit that ``viewer`` looked at ``parts`` of another person's data (DESIGN.md)."""
-    audit.record(
+    """Audit that ``viewer`` looked at ``parts`` of another person's data (DESIGN.md).
+
+    A read: the web application writes it in a batch once the request has succeeded
+    (:func:`palabre.privacy.audit.record_read`).
+    """
+    audit.record_read(
         session,
         actor=viewer.actor,
         action="person.viewed",
