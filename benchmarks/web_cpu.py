@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--endpoint", action="append", choices=ENDPOINTS, help="(repeatable; default: all)"
     )
+    parser.add_argument(
+        "--path", action="append", default=[], help="another path to measure (repeatable)"
+    )
     args = parser.parse_args(argv)
     env = dict(os.environ)
     if not env.get("PALABRE_DATA_DIR") and not env.get("PALABRE_DATABASE_URL"):
@@ -144,10 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     with _server(env) as (base, process):
         cookie = sign_in(base, password)
         with httpx.Client(base_url=base, cookies={"palabre_session": cookie}, timeout=60) as client:
-            for endpoint in args.endpoint or ENDPOINTS:
-                cpu, wall = measure(client, process, paths[endpoint], args.warmup, args.requests)
+            extra = [(path, path) for path in args.path]
+            chosen = [(e, paths[e]) for e in (args.endpoint or ([] if extra else ENDPOINTS))]
+            for endpoint, path in chosen + extra:
+                cpu, wall = measure(client, process, path, args.warmup, args.requests)
                 print(f"{endpoint}: {cpu:.1f} ms CPU, {wall:.1f} ms", file=sys.stderr, flush=True)
-                rows.append((endpoint, paths[endpoint], cpu, wall))
+                rows.append((endpoint, path, cpu, wall))
     print(f"machine: {machine()}")
     print(f"command: {shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])} ({backend})")
     print(f"{args.warmup} warm-up then {args.requests} sequential requests per page, 1 process")
