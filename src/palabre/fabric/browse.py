@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -639,26 +640,10 @@ class _TextCriterion:
     phrase: str | None
 
 
-def _hits(
-    session: Session,
-    role: str,
-    where: Sequence[sa.ColumnElement[bool]],
-    page: int,
-    per_page: int,
-    *,
-    count_limit: int | None = None,
-    text: _TextCriterion | None = None,
-) -> Page[MessageView]:
-    """One page of the messages ``role`` may read that meet every condition of ``where``
-    (and ``text``).
-
-    ``count_limit``: count up to this many (the page is then marked inexact). A million
-    messages that match cost as much to count as to read, on every page of a search.
-    With a phrase for SQLite's search index, the index's hits are counted (up to the
-    limit); when they are few they are listed and tested one by one, when they are many
-    walking the messages newest first finds a page sooner than sorting them all.
-    """
-    page, per_page = page_bounds(page, per_page)
+def _readable(
+    role: str, where: Sequence[sa.ColumnElement[bool]]
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The messages ``role`` may read that meet ``where``: ``(listed, counted)``."""
     base = _with_authors(
         sa.select(
             *_VIEW_COLUMNS,
@@ -679,6 +664,41 @@ def _hits(
         .outerjoin(Person, Person.id == Identity.person_id)
         .where(channel_rule(role), *where)
     )
+    return base, counted
+
+
+@lru_cache(maxsize=16)
+def _by_person(role: str) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    # Built once per role: a timeline is on every profile page, and building these
+    # statements costs SQLAlchemy more than running them costs the database.
+    return _readable(role, [Identity.person_id == sa.bindparam("person_id")])
+
+
+def _hits(
+    session: Session,
+    role: str,
+    where: Sequence[sa.ColumnElement[bool]],
+    page: int,
+    per_page: int,
+    *,
+    count_limit: int | None = None,
+    text: _TextCriterion | None = None,
+    prebuilt: tuple[sa.Select[Any], sa.Select[Any]] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Page[MessageView]:
+    """One page of the messages ``role`` may read that meet every condition of ``where``
+    (and ``text``).
+
+    ``count_limit``: count up to this many (the page is then marked inexact). A million
+    messages that match cost as much to count as to read, on every page of a search.
+    With a phrase for SQLite's search index, the index's hits are counted (up to the
+    limit); when they are few they are listed and tested one by one, when they are many
+    walking the messages newest first finds a page sooner than sorting them all.
+    ``prebuilt``: :func:`_readable`'s statements for ``where``, built earlier with bind
+    parameters that ``params`` fill.
+    """
+    page, per_page = page_bounds(page, per_page)
+    base, counted = prebuilt or _readable(role, where)
     listed = base
     unchecked = None  # a count of the index's hits whose text was not tested again
     if text is not None:
@@ -711,16 +731,17 @@ def _hits(
                 # again (the index folds case as the exact test does); tested only when
                 # the count ends below the limit and is shown as exact.
                 unchecked = counted.where(text.condition)
-    total = _count_up_to(session, counted, count_limit)
+    total = _count_up_to(session, counted, count_limit, params)
     if unchecked is not None and count_limit is not None and total <= count_limit:
-        total = _count_up_to(session, unchecked, count_limit)
+        total = _count_up_to(session, unchecked, count_limit, params)
     exact = count_limit is None or total <= count_limit
     if not exact:
         total = count_limit or 0
     rows = session.execute(
         listed.order_by(Message.created_at.desc(), Message.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset((page - 1) * per_page),
+        params,
     )
     items = []
     for row in rows:
@@ -732,11 +753,14 @@ def _hits(
     return Page(items, total, page, per_page, exact)
 
 
-def _count_up_to(session: Session, rows: sa.Select[Any], limit: int | None) -> int:
+def _count_up_to(
+    session: Session, rows: sa.Select[Any], limit: int | None, params: dict[str, Any] | None
+) -> int:
     """How many rows ``rows`` gives, counting no further than ``limit + 1``."""
     if limit is not None:
         rows = rows.limit(limit + 1)
-    return int(session.scalar(sa.select(sa.func.count()).select_from(rows.subquery())) or 0)
+    statement = sa.select(sa.func.count()).select_from(rows.subquery())
+    return int(session.scalar(statement, params) or 0)
 
 
 def _text_phrase(session: Session, needle: str) -> str | None:
@@ -803,4 +827,12 @@ def messages_by_person(
     Merging a person moves its identities to the survivor, so the survivor's page
     holds the messages of everyone merged into it.
     """
-    return _hits(session, role, [Identity.person_id == person_id], page, per_page)
+    return _hits(
+        session,
+        role,
+        (),
+        page,
+        per_page,
+        prebuilt=_by_person(role),
+        params={"person_id": person_id},
+    )

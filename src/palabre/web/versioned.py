@@ -49,11 +49,15 @@ def _version_statement() -> sa.Select[Any]:
     return sa.select(*columns)
 
 
+#: Built once: the statement never changes, and building it costs more than running it.
+_VERSION: Final = _version_statement()
+
+
 def data_version(request: Request, db: Session) -> DataVersion:
     """The workspace's data version as this request's transaction sees it (read once)."""
     version: DataVersion | None = getattr(request.state, "data_version", None)
     if version is None:
-        version = tuple(db.execute(_version_statement()).one())
+        version = tuple(db.execute(_VERSION).one())
         request.state.data_version = version
     return version
 
