@@ -129,9 +129,9 @@ def _fresh_database(admin_url: str) -> str:
     return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def workspace(backend: str, scale: int) -> Workspace:
-    """The demo workspace at ``scale`` on ``backend``: built once, then reused."""
-    folder = OUT / f"{backend}-{scale}"
+def workspace(backend: str, scale: int, out: Path = OUT) -> Workspace:
+    """The demo workspace at ``scale`` on ``backend`` under ``out``: built once, then reused."""
+    folder = out / f"{backend}-{scale}"
     data = folder / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PALABRE_")}
     env["PALABRE_DATA_DIR"] = str(data)
@@ -380,6 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--endpoint", action="append", choices=ENDPOINTS, help="(repeatable; default: all)"
     )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT,
+        help=f"where the workspaces are built and kept (default: {OUT.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk (web_load.sh does it)")
@@ -387,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     endpoints = args.endpoint or list(ENDPOINTS)
     rows: list[tuple[str, Result]] = []
     for backend in backends:
-        ws = workspace(backend, args.scale)
+        ws = workspace(backend, args.scale, args.out)
         try:
             password = bench_account(ws)
             paths = targets(ws)

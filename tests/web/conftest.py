@@ -35,6 +35,8 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     """The web application on this test's fresh workspace (SQLite or PostgreSQL)."""
     application = create_app(settings)
     yield application
+    # What the lifespan's end does (these tests' clients do not run it).
+    application.state.audit_buffer.close()
     application.state.engine.dispose()
 
 

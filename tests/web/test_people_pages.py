@@ -84,7 +84,7 @@ def test_an_analyst_finds_customers_too_and_a_customer_has_no_directory(
 
 
 def test_a_person_edits_their_profile_and_colleagues_see_only_what_was_shared(
-    company: dict[str, int], signed_in: SignIn, sessions: sessionmaker[Session]
+    company: dict[str, int], signed_in: SignIn, sessions: sessionmaker[Session], app: FastAPI
 ) -> None:
     alice = signed_in("member", company["alice"])
     form = alice.get("/me/profile")
@@ -116,6 +116,7 @@ def test_a_person_edits_their_profile_and_colleagues_see_only_what_was_shared(
     assert "Secret de famille" in own
     # The headline shows in the directory to those who may read it.
     assert "Responsable des ventes" in signed_in("hr").get("/people").text
+    app.state.audit_buffer.flush()  # views are written in batches, within a second
     with sessions() as db:
         actions = db.scalars(
             sa.select(AuditEntry.action).where(AuditEntry.subject_type == "person")
@@ -247,3 +248,29 @@ def test_the_directory_and_a_profile_run_a_fixed_number_of_queries(
     with statements(engine) as profile:
         assert hr.get(f"/people/{company['alice']}").status_code == 200
     assert len(profile) <= 14
+
+
+def test_viewing_a_profile_writes_nothing_during_the_request_and_the_views_survive_shutdown(
+    app: FastAPI,
+    company: dict[str, int],
+    make_account: Callable[..., Account],
+    sessions: sessionmaker[Session],
+) -> None:
+    app.state.audit_buffer.max_delay = 3600  # only the shutdown may write them here
+    with TestClient(app, follow_redirects=False) as hr:  # runs the app's lifespan
+        assert sign_in(hr, make_account("hr")) == 303
+        with statements(app.state.engine) as sent:
+            for _ in range(3):
+                assert hr.get(f"/people/{company['alice']}").status_code == 200
+        # A page that reads takes no write lock: its audit records wait for the writer.
+        assert not [s for s in sent if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+        assert app.state.audit_buffer.pending == 6
+    with sessions() as db:
+        viewed = db.scalars(
+            sa.select(AuditEntry.details).where(
+                AuditEntry.action == "person.viewed",
+                AuditEntry.subject_id == str(company["alice"]),
+            )
+        ).all()
+    # Each view audits the profile and the contributions; a clean shutdown loses none.
+    assert sorted(d["parts"][0] for d in viewed) == ["contributions"] * 3 + ["profile"] * 3

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from palabre.cli.context import console, state
+from palabre.config import Settings
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """The ``PALABRE_*`` variables that make a worker process build these ``settings``.
+
+    Worker processes build the application from the environment
+    (:func:`palabre.web.app.create_app` with no argument): the workspace chosen by
+    ``--data-dir`` / ``--database-url`` has to reach them that way.
+    """
+    env = {"PALABRE_DATA_DIR": str(settings.data_dir)}
+    if settings.database_url:
+        env["PALABRE_DATABASE_URL"] = settings.database_url
+    return env
 
 
 def serve(
@@ -15,6 +30,15 @@ def serve(
         str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (about one per CPU core).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application of the workspace (--data-dir / PALABRE_DATA_DIR /
     PALABRE_DATABASE_URL). The database must be at the current schema."""
@@ -28,12 +52,31 @@ def serve(
     sessions = st.sessions()  # refuses a database not at this schema, with the advice
     with transaction(sessions) as session:
         has_accounts = bool(accounts.list_users(session))
-    app = create_app(st.settings)
     where = st.engine().url.render_as_string(hide_password=True)
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"serving {where} at http://{shown}:{port}/ (Ctrl+C stops)", highlight=False)
+    processes = f", {workers} processes" if workers > 1 else ""
+    console.print(
+        f"serving {where} at http://{shown}:{port}/{processes} (Ctrl+C stops)", highlight=False
+    )
     if not has_accounts:
         console.print(
             "no account can sign in yet: create one with `palabre users add NAME --role admin`"
         )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    if workers == 1:
+        app = create_app(st.settings)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        return
+    # The workers start together: the session key is made here first, so that they
+    # all read the same one (the file is created safely anyway, this saves the race).
+    st.settings.resolved_secret_key()
+    st.close()
+    os.environ.update(worker_environment(st.settings))
+    uvicorn.run(
+        "palabre.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )

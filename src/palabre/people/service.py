@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 import sqlalchemy as sa
@@ -118,13 +119,18 @@ def may_view_person(viewer: Viewer, person_id: int, kind: str, *, own_id: int | 
     return person_id == own_id or kind in visible_kinds(viewer.role)
 
 
+# Statements run on most pages are built once: SQLAlchemy takes several times longer to
+# build a statement than SQLite takes to run a lookup by primary key.
+_MERGED_INTO: Final = sa.select(Person.merged_into_id).where(Person.id == sa.bindparam("id"))
+
+
 def root_id(session: Session, person_id: int | None) -> int | None:
     """The person that ``person_id`` was merged into, at the end of the chain (itself if none)."""
     current = person_id
     for _ in range(_MAX_MERGE_DEPTH):
         if current is None:
             return None
-        parent = session.scalar(sa.select(Person.merged_into_id).where(Person.id == current))
+        parent = session.scalar(_MERGED_INTO, {"id": current})
         if parent is None:
             return current
         current = parent
@@ -145,7 +151,7 @@ class PersonRow:
     teams: list[str]
 
 
-def _current(today: dt.date) -> sa.ColumnElement[bool]:
+def _current(today: dt.date | sa.BindParameter[dt.date]) -> sa.ColumnElement[bool]:
     return sa.or_(TeamMembership.until.is_(None), TeamMembership.until >= today)
 
 
@@ -170,10 +176,7 @@ def list_people(
         if kind not in PERSON_KINDS:
             raise ValidationError(f"kind: {kind!r} is not one of {', '.join(PERSON_KINDS)}")
         kinds = tuple(k for k in kinds if k == kind)
-    where: list[sa.ColumnElement[bool]] = [
-        Person.merged_into_id.is_(None),
-        Person.kind.in_(kinds) if kinds else sa.false(),
-    ]
+    where: list[sa.ColumnElement[bool]] = []
     if text:
         where.append(contains_text(session, Person.display_name, text))
     if team_id is not None:
@@ -191,13 +194,10 @@ def list_people(
                 )
             )
         )
-    total = int(session.scalar(sa.select(sa.func.count()).select_from(Person).where(*where)) or 0)
-    people = session.scalars(
-        sa.select(Person)
-        .where(*where)
-        .order_by(sa.func.lower(Person.display_name).nulls_last(), Person.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    counted, listed = _directory_statements(kinds)
+    total = int(session.scalar(counted.where(*where)) or 0)
+    people = session.execute(
+        listed.where(*where).limit(per_page).offset((page - 1) * per_page)
     ).all()
     ids = [person.id for person in people]
     teams = _current_teams(session, ids)
@@ -209,19 +209,47 @@ def list_people(
     return Page(rows, total, page, per_page)
 
 
+@lru_cache(maxsize=16)
+def _directory_statements(
+    kinds: tuple[str, ...],
+) -> tuple[sa.Select[int], sa.Select[int, str | None, str]]:
+    """The directory's count and list of the live people of ``kinds``, built once per kinds
+    (filters are added to them)."""
+    where = (
+        Person.merged_into_id.is_(None),
+        Person.kind.in_(kinds) if kinds else sa.false(),
+    )
+    counted = sa.select(sa.func.count()).select_from(Person).where(*where)
+    listed = (
+        sa.select(Person.id, Person.display_name, Person.kind)
+        .where(*where)
+        .order_by(sa.func.lower(Person.display_name).nulls_last(), Person.id)
+    )
+    return counted, listed
+
+
+_CURRENT_TEAMS: Final = (
+    sa.select(TeamMembership.person_id, Team.path)
+    .join(Team, Team.id == TeamMembership.team_id)
+    .where(
+        TeamMembership.person_id.in_(sa.bindparam("ids", expanding=True)),
+        _current(sa.bindparam("today", type_=sa.Date())),
+    )
+    .order_by(TeamMembership.person_id, Team.path)
+)
+_HEADLINES: Final = sa.select(
+    ProfileField.person_id, ProfileField.value, ProfileField.visibility
+).where(
+    ProfileField.person_id.in_(sa.bindparam("ids", expanding=True)),
+    ProfileField.key == "headline",
+)
+
+
 def _current_teams(session: Session, person_ids: Sequence[int]) -> dict[int, list[str]]:
     teams: dict[int, list[str]] = defaultdict(list)
     if not person_ids:
         return teams
-    rows = session.execute(
-        sa.select(TeamMembership.person_id, Team.path)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(
-            TeamMembership.person_id.in_(person_ids),
-            _current(dt.date.today()),
-        )
-        .order_by(TeamMembership.person_id, Team.path)
-    )
+    rows = session.execute(_CURRENT_TEAMS, {"ids": list(person_ids), "today": dt.date.today()})
     for person_id, path in rows:
         teams[person_id].append(path)
     return teams
@@ -231,11 +259,7 @@ def _headlines(session: Session, viewer: Viewer, person_ids: Sequence[int]) -> d
     if not person_ids:
         return {}
     own = root_id(session, viewer.person_id)
-    rows = session.execute(
-        sa.select(ProfileField.person_id, ProfileField.value, ProfileField.visibility).where(
-            ProfileField.person_id.in_(person_ids), ProfileField.key == "headline"
-        )
-    )
+    rows = session.execute(_HEADLINES, {"ids": list(person_ids)})
     return {
         person_id: value
         for person_id, value, visibility in rows
@@ -331,8 +355,12 @@ def open_person(session: Session, viewer: Viewer, person_id: int) -> tuple[Perso
 def record_view(
     session: Session, viewer: Viewer, person_id: int, parts: Sequence[str], via: str
 ) -> None:
-    """Audit that ``viewer`` looked at ``parts`` of another person's data (DESIGN.md)."""
-    audit.record(
+    """Audit that ``viewer`` looked at ``parts`` of another person's data (DESIGN.md).
+
+    A read: the web application writes it in a batch once the request has succeeded
+    (:func:`palabre.privacy.audit.record_read`).
+    """
+    audit.record_read(
         session,
         actor=viewer.actor,
         action="person.viewed",
@@ -342,6 +370,21 @@ def record_view(
     )
 
 
+# What a profile page reads, built once (see _MERGED_INTO).
+_PERSON: Final[sa.BindParameter[int]] = sa.bindparam("person_id", type_=sa.Integer())
+_FIELDS: Final = sa.select(ProfileField).where(ProfileField.person_id == _PERSON)
+_IDENTITIES: Final = (
+    sa.select(Identity).where(Identity.person_id == _PERSON).order_by(Identity.source, Identity.id)
+)
+_MEMBERSHIPS: Final = (
+    sa.select(TeamMembership, Team)
+    .join(Team, Team.id == TeamMembership.team_id)
+    .where(TeamMembership.person_id == _PERSON)
+    .order_by(TeamMembership.until.is_not(None), TeamMembership.since.desc(), Team.path)
+)
+_MERGED: Final = sa.select(Person.id).where(Person.merged_into_id == _PERSON)
+
+
 def get_profile(session: Session, viewer: Viewer, person_id: int, *, via: str = "page") -> Profile:
     """The profile of ``person_id`` (its root after merges) with what ``viewer`` may read.
 
@@ -349,12 +392,7 @@ def get_profile(session: Session, viewer: Viewer, person_id: int, *, via: str = 
     """
     person, is_self = open_person(session, viewer, person_id)
     readable = audiences(viewer.role, is_self=is_self)
-    stored = {
-        row.key: row
-        for row in session.scalars(
-            sa.select(ProfileField).where(ProfileField.person_id == person.id)
-        )
-    }
+    stored = {row.key: row for row in session.scalars(_FIELDS, {"person_id": person.id})}
     fields = [
         FieldValue(
             spec.key, spec.kind, _typed(spec, stored[spec.key].value), stored[spec.key].visibility
@@ -374,11 +412,7 @@ def get_profile(session: Session, viewer: Viewer, person_id: int, *, via: str = 
             is_bot=i.is_bot,
             merged_from=i.original_person_id if i.original_person_id != person.id else None,
         )
-        for i in session.scalars(
-            sa.select(Identity)
-            .where(Identity.person_id == person.id)
-            .order_by(Identity.source, Identity.id)
-        )
+        for i in session.scalars(_IDENTITIES, {"person_id": person.id})
     ]
     today = dt.date.today()
     teams = [
@@ -391,14 +425,9 @@ def get_profile(session: Session, viewer: Viewer, person_id: int, *, via: str = 
             until=membership.until,
             current=membership.until is None or membership.until >= today,
         )
-        for membership, team in session.execute(
-            sa.select(TeamMembership, Team)
-            .join(Team, Team.id == TeamMembership.team_id)
-            .where(TeamMembership.person_id == person.id)
-            .order_by(TeamMembership.until.is_not(None), TeamMembership.since.desc(), Team.path)
-        )
+        for membership, team in session.execute(_MEMBERSHIPS, {"person_id": person.id})
     ]
-    merged = sorted(session.scalars(sa.select(Person.id).where(Person.merged_into_id == person.id)))
+    merged = sorted(session.scalars(_MERGED, {"person_id": person.id}))
     if not is_self:
         record_view(session, viewer, person.id, ("profile", "identities", "teams"), via)
     return Profile(
@@ -519,12 +548,7 @@ def update_profile(
             )
         prepared[key] = (_normalise(FIELD_SPECS[key], change.value), change.visibility)
 
-    existing = {
-        row.key: row
-        for row in session.scalars(
-            sa.select(ProfileField).where(ProfileField.person_id == person.id)
-        )
-    }
+    existing = {row.key: row for row in session.scalars(_FIELDS, {"person_id": person.id})}
     changed: dict[str, str] = {}
     removed: list[str] = []
     for key, (value, visibility) in prepared.items():

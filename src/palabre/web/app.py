@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from palabre import __version__
 from palabre.config import Settings, get_settings
 from palabre.db.engine import make_engine, session_factory
+from palabre.privacy.audit_buffer import AuditBuffer
 from palabre.web import (
     admin_imports,
     admin_views,
@@ -42,6 +43,7 @@ from palabre.web import (
 )
 from palabre.web.access import route_policies, undeclared_routes
 from palabre.web.csrf import csrf_protect
+from palabre.web.versioned import VersionedCache
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
 SESSION_COOKIE: Final = "palabre_session"
@@ -51,15 +53,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the workspace ``settings`` names (default: the environment).
 
     ``app.state`` holds ``settings``, ``engine``, ``sessions`` (the session factory),
-    ``login_throttle`` and ``route_policies`` (route -> who may call it). The app
-    refuses to be built while a route lacks its access declaration.
+    ``login_throttle``, ``audit_buffer`` (audit records of reads, written in batches),
+    ``versioned`` (aggregates kept while the data stays the same) and ``route_policies``
+    (route -> who may call it). The app refuses to be built while a route lacks its access
+    declaration.
     """
     settings = settings or get_settings()
     engine = make_engine(settings)
+    sessions = session_factory(engine)
+    audit_buffer = AuditBuffer(sessions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        # Views audited in the last second are written before the process ends.
+        audit_buffer.close()
         engine.dispose()
 
     app = FastAPI(
@@ -76,7 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = sessions
+    app.state.audit_buffer = audit_buffer
+    app.state.versioned = VersionedCache()
     app.state.login_throttle = auth.LoginThrottle(
         settings.login_max_failures, settings.login_lockout_seconds
     )

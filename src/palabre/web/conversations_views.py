@@ -21,6 +21,7 @@ from palabre.web.deps import AppSettings, DbSession
 from palabre.web.listing import RowId, day_start, optional_int, pager
 from palabre.web.people_views import labels
 from palabre.web.templating import render
+from palabre.web.versioned import cached
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,7 +108,12 @@ def search(
         "since": since,
         "until": until,
         "channel_id": query.channel_id,
-        "channels": browse.channel_choices(db, user.role),
+        "channels": cached(
+            request,
+            db,
+            ("conversations", "channel-choices", user.role),
+            lambda: tuple(browse.channel_choices(db, user.role)),
+        ),
         "found": found,
         "pager": pager(request, found) if found is not None else None,
         **_reader_context(db, user),

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from palabre.config import Settings
+from palabre.privacy.audit_buffer import AuditBuffer
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -16,12 +17,17 @@ def get_db(request: Request) -> Iterator[Session]:
 
     Declared with ``scope="function"`` (see :data:`DbSession`), so the commit happens
     before the response is sent: a client never sees success for a change that failed
-    to commit.
+    to commit. The session defers its audit records of reads: once it has committed
+    they go to the application's :class:`~palabre.privacy.audit_buffer.AuditBuffer`
+    (a failed request drops them with the rest).
     """
     session = request.app.state.sessions()
+    buffer: AuditBuffer = request.app.state.audit_buffer
+    buffer.defer_reads(session)
     try:
         yield session
         session.commit()
+        buffer.committed(session)
     except BaseException:
         session.rollback()
         raise

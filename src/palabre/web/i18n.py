@@ -156,6 +156,12 @@ def format_datetime(context: Context, value: dt.datetime | None, format: str = "
     return pattern.apply(_aware(value, context["time_zone"]), locale)
 
 
+@lru_cache(maxsize=len(LOCALES))
+def _babel_locale(locale: str) -> Locale:
+    # Parsed once: babel parses a locale given by name again at every call.
+    return Locale.parse(locale)
+
+
 @pass_context
 def format_date(context: Context, value: dt.date | None, format: str = "medium") -> str:
     """A date in the reader's language."""
@@ -163,7 +169,7 @@ def format_date(context: Context, value: dt.date | None, format: str = "medium")
         return ""
     if isinstance(value, dt.datetime):
         value = _aware(value, context["time_zone"]).date()
-    return dates.format_date(value, format, locale=context["locale"])
+    return dates.format_date(value, format, locale=_babel_locale(context["locale"]))
 
 
 @pass_context
@@ -171,7 +177,7 @@ def format_number(context: Context, value: float | int | None) -> str:
     """A number with the reader's digit grouping and decimal mark."""
     if value is None:
         return ""
-    return numbers.format_decimal(value, locale=context["locale"])
+    return numbers.format_decimal(value, locale=_babel_locale(context["locale"]))
 
 
 @pass_context
@@ -180,7 +186,9 @@ def format_percent(context: Context, value: float | None, digits: int = 0) -> st
     if value is None:
         return ""
     return numbers.format_percent(
-        round(value, digits + 2), locale=context["locale"], decimal_quantization=False
+        round(value, digits + 2),
+        locale=_babel_locale(context["locale"]),
+        decimal_quantization=False,
     )
 
 

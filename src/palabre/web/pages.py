@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
@@ -25,6 +24,7 @@ from palabre.web.auth import safe_next
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
 from palabre.web.templating import render
+from palabre.web.versioned import cached
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,61 +84,32 @@ COUNT_LABELS: tuple[tuple[str, str], ...] = (
 #: How many of the latest conversations the home page lists.
 LATEST_THREADS: Final = 6
 
-#: How long the counts of the large tables may lag behind a deletion (new rows show at once).
-LARGE_COUNTS_MAX_AGE: Final = 30.0
-
-
-@dataclass(frozen=True)
-class _LargeCounts:
-    key: tuple[int | None, ...]
-    taken_at: float
-    threads: int
-    messages: int
-
 
 def _count(db: Session, statement: sa.Select[Any]) -> int:
     return int(db.scalar(statement) or 0)
 
 
+def _counts(db: Session) -> dict[str, int]:
+    def rows(model: Any) -> sa.Select[Any]:
+        return sa.select(sa.func.count()).select_from(model)
+
+    return {
+        "people": _count(db, rows(Person).where(Person.merged_into_id.is_(None))),
+        "identities": _count(db, rows(Identity)),
+        "channels": _count(db, rows(Channel)),
+        "threads": _count(db, rows(Thread)),
+        "messages": _count(db, rows(Message)),
+        "imports": _count(db, rows(ImportRun)),
+    }
+
+
 def home_counts(request: Request, db: Session) -> dict[str, int]:
     """The counts the home page shows.
 
-    Counting a million messages costs tens of milliseconds on every request, so the
-    counts of threads and messages are kept per process and taken again when a thread
-    or a message has been added since (their largest id moves) or after
-    :data:`LARGE_COUNTS_MAX_AGE` seconds (rows deleted by an erasure or a purge).
-    The small tables are counted each time.
+    Counting a million messages costs tens of milliseconds: the counts are kept per
+    process while the workspace's data version stays the same (:mod:`palabre.web.versioned`).
     """
-    counts = {
-        "people": _count(
-            db,
-            sa.select(sa.func.count()).select_from(Person).where(Person.merged_into_id.is_(None)),
-        ),
-        "identities": _count(db, sa.select(sa.func.count()).select_from(Identity)),
-        "channels": _count(db, sa.select(sa.func.count()).select_from(Channel)),
-        "imports": _count(db, sa.select(sa.func.count()).select_from(ImportRun)),
-    }
-    key = tuple(
-        db.execute(
-            sa.select(
-                sa.select(sa.func.max(Thread.id)).scalar_subquery(),
-                sa.select(sa.func.max(Message.id)).scalar_subquery(),
-            )
-        ).one()
-    )
-    cached: _LargeCounts | None = getattr(request.app.state, "home_large_counts", None)
-    now = time.monotonic()
-    if cached is None or cached.key != key or now - cached.taken_at > LARGE_COUNTS_MAX_AGE:
-        cached = _LargeCounts(
-            key=key,
-            taken_at=now,
-            threads=_count(db, sa.select(sa.func.count()).select_from(Thread)),
-            messages=_count(db, sa.select(sa.func.count()).select_from(Message)),
-        )
-        request.app.state.home_large_counts = cached
-    counts["threads"] = cached.threads
-    counts["messages"] = cached.messages
-    return counts
+    return dict(cached(request, db, ("home", "counts"), lambda: _counts(db)))
 
 
 def home_cards(request: Request, user: UserAccount) -> list[PillarCard]:
@@ -162,9 +133,14 @@ def home(
     user: Annotated[UserAccount, authenticated()],
 ) -> HTMLResponse:
     """What the workspace holds, pillar by pillar (each pillar fills its card later)."""
-    latest = []
+    latest: tuple[browse.ThreadSummary, ...] = ()
     if user.role in browse.BROWSER_ROLES:
-        latest = browse.latest_threads(db, user.role, limit=LATEST_THREADS)
+        latest = cached(
+            request,
+            db,
+            ("home", "latest", user.role),
+            lambda: tuple(browse.latest_threads(db, user.role, limit=LATEST_THREADS)),
+        )
     context = {
         "counts": home_counts(request, db),
         "count_labels": COUNT_LABELS,

@@ -6,6 +6,7 @@ these routes parse the request, call it and render.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Query, Request
@@ -22,6 +23,7 @@ from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
 from palabre.web.listing import RowId, optional_int, pager, viewer_of
 from palabre.web.templating import render
+from palabre.web.versioned import cached
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,6 +76,14 @@ CHANNEL_KIND_LABELS: Final[dict[str, str]] = {
 assert set(VISIBILITY_LABELS) == set(VISIBILITIES)
 
 
+@dataclass(frozen=True)
+class TeamChoice:
+    """A team in the directory's filter (kept across requests: not an ORM object)."""
+
+    id: int
+    path: str
+
+
 def labels() -> dict[str, object]:
     """The label tables every people and conversations template uses."""
     return {
@@ -113,7 +123,12 @@ def directory(
         "kind": kind,
         "team_id": team_id,
         "kinds": service.visible_kinds(user.role),
-        "teams": service.list_teams(db),
+        "teams": cached(
+            request,
+            db,
+            ("people", "teams"),
+            lambda: tuple(TeamChoice(team.id, team.path) for team in service.list_teams(db)),
+        ),
         **labels(),
     }
     return render(request, "people/directory.html", context, user=user)

@@ -73,6 +73,11 @@ def environment() -> Environment:
         autoescape=select_autoescape(("html",)),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are compiled once per process and kept: checking every template file
+        # (and the files it extends and imports) for changes on each page is wasted work
+        # for a server; a new version of palabre is a restart.
+        auto_reload=False,
+        cache_size=-1,
     )
     i18n.install(env)
     return env
