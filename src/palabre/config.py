@@ -121,6 +121,15 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(
         default=10.0, gt=0, le=300, description="Seconds to wait for a webhook receiver."
     )
+    audit_reads_delay: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description=(
+            "Seconds the web app may hold the audit records of views of person-level data "
+            "before writing them in one batch; 0 writes each in the request's transaction."
+        ),
+    )
     alert_delivery_attempts: int = Field(
         default=3,
         ge=1,

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.config import Settings
 from palabre.privacy import audit
 from palabre.privacy.audit_buffer import AuditBuffer
 from palabre.privacy.models import AuditEntry
@@ -18,7 +19,9 @@ from palabre.web.deps import get_db
 def _request(sessions: sessionmaker[Session], buffer: AuditBuffer) -> Any:
     # get_db reads only the application's state from the request.
     return SimpleNamespace(
-        app=SimpleNamespace(state=SimpleNamespace(sessions=sessions, audit_buffer=buffer))
+        app=SimpleNamespace(
+            state=SimpleNamespace(sessions=sessions, audit_buffer=buffer, settings=Settings())
+        )
     )
 
 

@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.config import Settings
 from palabre.people.models import ProfileField
 from palabre.privacy.models import AuditEntry
+from palabre.web.app import create_app
 from tests.people.data import import_company, person_id
 from tests.web.conftest import Account, csrf_of, sign_in
 from tests.web.querycount import statements
@@ -274,3 +276,30 @@ def test_viewing_a_profile_writes_nothing_during_the_request_and_the_views_survi
         ).all()
     # Each view audits the profile and the contributions; a clean shutdown loses none.
     assert sorted(d["parts"][0] for d in viewed) == ["contributions"] * 3 + ["profile"] * 3
+
+
+def test_with_no_delay_allowed_each_view_is_audited_in_its_own_request(
+    settings: Settings,
+    company: dict[str, int],
+    make_account: Callable[..., Account],
+    sessions: sessionmaker[Session],
+) -> None:
+    strict = create_app(settings.model_copy(update={"audit_reads_delay": 0.0}))
+    try:
+        hr = TestClient(strict, follow_redirects=False)
+        account = make_account("hr")
+        assert sign_in(hr, account) == 303
+        assert hr.get(f"/people/{company['alice']}").status_code == 200
+        # Nothing waits in the buffer: the record committed with the page.
+        assert strict.state.audit_buffer.pending == 0
+        with sessions() as db:
+            parts = db.scalars(
+                sa.select(AuditEntry.details).where(
+                    AuditEntry.action == "person.viewed",
+                    AuditEntry.subject_id == str(company["alice"]),
+                )
+            ).all()
+        assert sorted(d["parts"][0] for d in parts) == ["contributions", "profile"]
+    finally:
+        strict.state.audit_buffer.close()
+        strict.state.engine.dispose()

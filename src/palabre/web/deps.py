@@ -19,11 +19,14 @@ def get_db(request: Request) -> Iterator[Session]:
     before the response is sent: a client never sees success for a change that failed
     to commit. The session defers its audit records of reads: once it has committed
     they go to the application's :class:`~palabre.privacy.audit_buffer.AuditBuffer`
-    (a failed request drops them with the rest).
+    (a failed request drops them with the rest). With the setting ``audit_reads_delay``
+    at 0 they are written in the request's own transaction instead.
     """
     session = request.app.state.sessions()
     buffer: AuditBuffer = request.app.state.audit_buffer
-    buffer.defer_reads(session)
+    settings: Settings = request.app.state.settings
+    if settings.audit_reads_delay > 0:
+        buffer.defer_reads(session)
     try:
         yield session
         session.commit()
