@@ -138,7 +138,11 @@ class BulkInsert:
 
 
 def insert_returning_ids(
-    session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    prepared: Sequence[str] = (),
 ) -> list[int]:
     """Insert ``rows`` and return their new ids, in order, with as few statements as possible.
 
@@ -146,7 +150,9 @@ def insert_returning_ids(
     fall back to one statement per row for ordered ``RETURNING``; but an import holds
     SQLite's single write lock for its whole transaction and the ``id`` column is the
     rowid, which SQLite assigns as max + 1: one ``executemany`` then gets consecutive
-    ids after the previous maximum, which is checked rather than assumed.
+    ids after the previous maximum, which is checked rather than assumed. On SQLite
+    the ``prepared`` columns are in the driver's form already (see :class:`BulkInsert`);
+    on PostgreSQL they go through SQLAlchemy as usual.
     """
     if not rows:
         return []
@@ -157,7 +163,7 @@ def insert_returning_ids(
         return [int(row[0]) for row in result]
     before = int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
     columns = list(rows[0])
-    inserter = BulkInsert(table, columns, session.get_bind().dialect)
+    inserter = BulkInsert(table, columns, session.get_bind().dialect, prepared)
     inserter.run(session, [tuple([row[c] for c in columns]) for row in rows])
     low, high, count = session.execute(
         sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id), sa.func.count()).where(
@@ -173,6 +179,8 @@ def sqlite_time(value: dt.datetime | None) -> str | None:
     """A timestamp in the text form SQLAlchemy stores in SQLite (naive UTC, microseconds)."""
     if value is None:
         return None
+    if type(value) is str:
+        return value  # formatted by the reading process already (see parallel.py)
     if value.tzinfo is not None and value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
     # isoformat with a fixed precision is the same text as SQLAlchemy's storage format.

@@ -81,6 +81,8 @@ _MESSAGE_COLUMNS = (
     "import_run_id",
     "imported_at",
 )
+#: columns a bulk insert receives already in the driver's form
+_STAMPS = ("created_at", "updated_at")
 _THREAD_COLUMNS = ("source", "external_id", "channel_id", "title", "url", "created_at")
 
 
@@ -269,7 +271,8 @@ class BatchWriter:
         """Create identities; each gets a new person unless ``person_ids`` gives one."""
         if not records:
             return
-        now = utcnow()
+        # Times in the driver's form (text on SQLite): no bind processing per row.
+        now = self._time_param(session)(utcnow())
         if person_ids is None:
             persons = [
                 {
@@ -281,7 +284,7 @@ class BatchWriter:
                 }
                 for r in records
             ]
-            person_ids = insert_returning_ids(session, _person, persons)
+            person_ids = insert_returning_ids(session, _person, persons, prepared=_STAMPS)
         rows = [
             {
                 "person_id": pid,
@@ -299,7 +302,7 @@ class BatchWriter:
             }
             for r, pid in zip(records, person_ids, strict=True)
         ]
-        ids = insert_returning_ids(session, _identity, rows)
+        ids = insert_returning_ids(session, _identity, rows, prepared=_STAMPS)
         for identity_id, row in zip(ids, rows, strict=True):
             self._identities.put(str(row["external_id"]), identity_id)
         self.touched_persons.update(person_ids)
@@ -447,13 +450,32 @@ class BatchWriter:
     ) -> None:
         if not rows:
             return
-        # executemany then one SELECT per chunk: RETURNING with guaranteed order makes
-        # SQLite fall back to one statement per row.
-        inserted = self._bulk(session, _thread, _THREAD_COLUMNS).run(
-            session,
-            [tuple(row[c] for c in _THREAD_COLUMNS) for row in rows],
-            ignore_conflicts=ignore_conflicts,
+        as_time = self._time_param(session)
+        params = [
+            (
+                row["source"],
+                row["external_id"],
+                row["channel_id"],
+                row["title"],
+                row["url"],
+                as_time(row["created_at"]),
+            )
+            for row in rows
+        ]
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        before = self._max_id(session, _thread) if sqlite else 0
+        # executemany, then the ids: RETURNING with guaranteed order makes SQLite fall
+        # back to one statement per row.
+        inserted = self._bulk(session, _thread, _THREAD_COLUMNS, prepared=("created_at",)).run(
+            session, params, ignore_conflicts=ignore_conflicts
         )
+        self.counts.threads.created += inserted
+        if sqlite and inserted == len(rows) and self._max_id(session, _thread) == before + inserted:
+            # SQLite gave max + 1, + 2... in order (this import holds the write lock), as
+            # checked just now: no need to read the ids back.
+            for number, row in enumerate(rows, start=before + 1):
+                self._threads.put(row["external_id"], number)
+            return
         keys = [row["external_id"] for row in rows]
         for chunk in chunks(keys):
             found = session.execute(
@@ -463,7 +485,10 @@ class BatchWriter:
             )
             for external_id, thread_id in found:
                 self._threads.put(external_id, int(thread_id))
-        self.counts.threads.created += inserted
+
+    @staticmethod
+    def _max_id(session: Session, table: sa.Table) -> int:
+        return int(session.scalar(sa.select(sa.func.max(table.c.id))) or 0)
 
     def _ensure_threads(self, session: Session, messages: Sequence[MessageRecord]) -> None:
         wanted: dict[str, MessageRecord] = {}
@@ -492,7 +517,7 @@ class BatchWriter:
                     "channel_id": self._channels[first.channel_external_id],
                     "title": first.title if is_root else None,
                     "url": first.url if is_root else None,
-                    "created_at": utc(first.created_at),
+                    "created_at": first.created_at,
                 }
             )
         self._insert_threads(session, new_rows, ignore_conflicts=fresh)
