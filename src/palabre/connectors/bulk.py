@@ -181,10 +181,13 @@ def sqlite_time(value: dt.datetime | None) -> str | None:
         return None
     if type(value) is str:
         return value  # formatted by the reading process already (see parallel.py)
-    if value.tzinfo is not None and value.tzinfo is not dt.UTC:
+    zone = value.tzinfo
+    if zone is not None and zone is not dt.UTC:
         value = value.astimezone(dt.UTC)
-    # isoformat with a fixed precision is the same text as SQLAlchemy's storage format.
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    # The first 26 characters of isoformat with a fixed precision are SQLAlchemy's
+    # storage text; the zone suffix (always +00:00 here) is cut rather than removed
+    # with replace(), which costs twice as much on the import's hottest path.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def aware_time(value: dt.datetime | None) -> dt.datetime | None:

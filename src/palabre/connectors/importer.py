@@ -186,7 +186,7 @@ def run_import(
     try:
         records_seen = 0
         batches = (
-            read_in_parallel(connector, batch_size)
+            read_in_parallel(connector, batch_size, times_as_text=_is_sqlite(sessions))
             if parallel and can_read_in_parallel(connector)
             else _batches(connector, batch_size)
         )
@@ -222,6 +222,11 @@ def run_import(
             strict_session.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _is_sqlite(sessions: sessionmaker[Session]) -> bool:
+    bind = sessions.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
 
 
 def _defer_indexes(

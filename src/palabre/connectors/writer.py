@@ -655,8 +655,8 @@ class BatchWriter:
                     author_identity_id=author,
                     reply_to_external_id=m.reply_to_external_id,
                     reply_to_id=None,
-                    created_at=utc(m.created_at),
-                    edited_at=utc(m.edited_at),
+                    created_at=_as_datetime(m.created_at),
+                    edited_at=_as_datetime(m.edited_at),
                     title=m.title,
                     text=m.text,
                     language=m.language,
@@ -899,6 +899,13 @@ class BatchWriter:
         from palabre.connectors.people_writer import write_people
 
         return write_people(self, session, records)
+
+
+def _as_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
+    """An aware time from a record, whose times may come as SQLite text (parallel.py)."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    return utc(value)
 
 
 def _duplicate(record: MessageRecord) -> Rejection:
