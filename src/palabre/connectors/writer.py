@@ -52,6 +52,9 @@ CACHE_SIZE = 200_000
 #: recent messages remembered for linking replies (most follow their parent closely; an
 #: older parent is looked up): smaller than the other caches, which bound the memory
 MESSAGE_CACHE_SIZE = 60_000
+#: replies left unlinked that the writer remembers by id, to link them at the end with
+#: statements proportional to their number; past it, the end scans the source's replies
+PENDING_REPLIES_LIMIT = 200_000
 
 _channel = table_of(Channel)
 _thread = table_of(Thread)
@@ -133,6 +136,8 @@ class BatchWriter:
         #: :meth:`resolve_replies` (a parent later in the input, or not in the store)
         self.replies_linked = 0
         self._replies_pending = False
+        #: external ids of the replies left unlinked (up to PENDING_REPLIES_LIMIT)
+        self._pending_replies: list[str] = []
         #: persons touched by this import, for the automatic identity rules afterwards
         self.touched_persons: set[int] = set()
         #: (CRM person, other person, evidence): accounts a CRM row declares as its own
@@ -545,7 +550,7 @@ class BatchWriter:
         self._ensure_identities(session, authors)
         self._ensure_threads(session, batch)
 
-        existing: dict[str, tuple[int, str, int | None]] = {}
+        existing: dict[str, tuple[int, str, int | None, int | None]] = {}
         fresh = self.fresh_source(session)
         for chunk in [] if fresh else chunks(list(unique)):
             rows = session.execute(
@@ -554,10 +559,11 @@ class BatchWriter:
                     _message.c.id,
                     _message.c.content_hash,
                     _message.c.import_run_id,
+                    _message.c.reply_to_id,
                 ).where(_message.c.source == self.source, _message.c.external_id.in_(chunk))
             )
             for row in rows:
-                existing[row[0]] = (int(row[1]), row[2], row[3])
+                existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
 
         inserts: list[tuple[Any, ...]] = []
         insert_records: list[MessageRecord] = []
@@ -597,6 +603,10 @@ class BatchWriter:
                 continue
             if old is not None and old[1] == digest:
                 unchanged_ids.append(old[0])
+                if m.reply_to_external_id is not None and old[3] is None:
+                    # Stored unlinked by an earlier run (its parent came later, or an
+                    # import stopped in between): its parent may be stored now.
+                    self._pend(m.external_id)
                 continue
             attachments = (
                 [
@@ -621,7 +631,7 @@ class BatchWriter:
                         if parent_id is not None:
                             linked_here += 1
                 if m.reply_to_external_id is not None and parent_id is None:
-                    self._replies_pending = True
+                    self._pend(m.external_id)
                 inserts.append(
                     (
                         source,
@@ -671,7 +681,7 @@ class BatchWriter:
             session.execute(_mention.delete().where(_mention.c.message_id == old[0]))
             updated_ids.append(old[0])
             if m.reply_to_external_id is not None:
-                self._replies_pending = True
+                self._pend(m.external_id)
             self._write_reactions_mentions(session, old[0], m)
         if inserts:
             if linking:
@@ -844,7 +854,7 @@ class BatchWriter:
             parent = ids.get(target) if target is not None and target != m.external_id else None
             linked += parent is not None
             if parent is None:
-                self._replies_pending = True
+                self._pend(m.external_id)
             updates.append({"row_id": ids[m.external_id], "parent": parent})
         session.execute(
             _message.update()
@@ -854,10 +864,20 @@ class BatchWriter:
         )
         return linked
 
+    def _pend(self, external_id: str) -> None:
+        """Remember a reply stored without its parent, for :meth:`resolve_replies`."""
+        self._replies_pending = True
+        if len(self._pending_replies) <= PENDING_REPLIES_LIMIT:
+            self._pending_replies.append(external_id)
+
     def resolve_replies(self, session: Session) -> int:
         """Link replies to parents stored since (the parent may come after the reply).
 
-        Returns every reply this import linked, when inserted or here.
+        Returns every reply this import linked, when inserted or here. The statements
+        touch the replies this import left unlinked, by id, not the whole source (at
+        5 M messages a full UPDATE held one transaction for minutes); past
+        ``PENDING_REPLIES_LIMIT`` such replies it falls back to one statement over the
+        source's unlinked replies.
         """
         if not self._replies_pending:
             return self.replies_linked
@@ -881,17 +901,23 @@ class BatchWriter:
             )
             .correlate(_message)
         )
-        result = session.execute(
-            _message.update()
-            .where(
-                _message.c.source == self.source,
-                _message.c.reply_to_id.is_(None),
-                _message.c.reply_to_external_id.is_not(None),
-                has_parent,
-            )
-            .values(reply_to_id=parent_id)
+        unlinked = _message.update().where(
+            _message.c.source == self.source,
+            _message.c.reply_to_id.is_(None),
+            _message.c.reply_to_external_id.is_not(None),
+            has_parent,
         )
-        return self.replies_linked + int(result.rowcount or 0)  # type: ignore[attr-defined]
+        linked = 0
+        if len(self._pending_replies) > PENDING_REPLIES_LIMIT:
+            result = session.execute(unlinked.values(reply_to_id=parent_id))
+            linked = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        else:
+            for chunk in chunks(sorted(set(self._pending_replies))):
+                result = session.execute(
+                    unlinked.where(_message.c.external_id.in_(chunk)).values(reply_to_id=parent_id)
+                )
+                linked += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return self.replies_linked + linked
 
     # -- people (CRM / HR) -----------------------------------------------------------
 
