@@ -49,6 +49,14 @@ class LRU(Generic[K, V]):
             self._old = young
             self._young = {}
 
+    def update(self, items: dict[K, V]) -> None:
+        """``put`` every item, in bulk (the generations turn over at most once more)."""
+        young = self._young
+        young.update(items)
+        if len(young) >= self.size:
+            self._old = young
+            self._young = {}
+
     def __contains__(self, key: object) -> bool:
         # A key found is promoted, like ``get``: the writer checks which ids it must
         # load with ``in``, then reads them after more puts; a key left in the old

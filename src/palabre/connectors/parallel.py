@@ -15,6 +15,7 @@ crosses the pipe several times cheaper than a datetime).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -123,6 +124,11 @@ def read_in_parallel(
         name=f"palabre-read-{connector.kind}",
         daemon=True,
     )
+    # Objects alive now are shared with the reader until one side writes to their
+    # pages. A collection in this process touches every tracked object's header, which
+    # copies those pages for the reader; frozen, the collector leaves them alone.
+    gc.collect()
+    gc.freeze()
     process.start()
     try:
         while True:
@@ -153,3 +159,4 @@ def read_in_parallel(
         process.join(timeout=5)
         channel.close()
         channel.join_thread()
+        gc.unfreeze()  # a long-lived process (the web app) collects them again

@@ -496,14 +496,17 @@ class BatchWriter:
         return int(session.scalar(sa.select(sa.func.max(table.c.id))) or 0)
 
     def _ensure_threads(self, session: Session, messages: Sequence[MessageRecord]) -> None:
-        wanted: dict[str, MessageRecord] = {}
+        first_of: dict[str, MessageRecord] = {}
         for m in messages:
             key = m.thread_external_id or m.external_id
             # The root describes its thread (title, url, start time): prefer it to a reply
             # of the same batch that came first in the file, which would leave the thread
             # untitled and starting at the reply's time.
-            if key not in self._threads and (key not in wanted or m.external_id == key):
-                wanted[key] = m
+            if key not in first_of or m.external_id == key:
+                first_of[key] = m
+        # The cache is asked once per thread of the batch, not once per message.
+        known = self._threads
+        wanted = {key: m for key, m in first_of.items() if key not in known}
         if not wanted:
             return
         fresh = self.fresh_source(session)
@@ -549,6 +552,14 @@ class BatchWriter:
             authors.update(r.author_external_id for r in m.reactions if r.author_external_id)
         self._ensure_identities(session, authors)
         self._ensure_threads(session, batch)
+        # Ids of this batch's authors and threads in plain dicts: one cache lookup per
+        # author or thread instead of one per message (the caches keep what was just
+        # ensured: see LRU.__contains__).
+        author_ids = {key: self._identity_id(key) for key in authors}
+        thread_ids = {
+            key: self._thread_id(key)
+            for key in {m.thread_external_id or m.external_id for m in batch}
+        }
 
         existing: dict[str, tuple[int, str, int | None, int | None]] = {}
         fresh = self.fresh_source(session)
@@ -590,8 +601,6 @@ class BatchWriter:
         # JSON as the driver takes it: text for SQLite, a wrapped value for psycopg.
         as_json = self._json_param(session)
         channels = self._channels
-        thread_id = self._thread_id
-        identity_id = self._identity_id
         source = self.source
         run_id = self.run_id
         for m in batch:
@@ -616,7 +625,7 @@ class BatchWriter:
                 if m.attachments
                 else None
             )
-            author = identity_id(m.author_external_id) if m.author_external_id else None
+            author = author_ids[m.author_external_id] if m.author_external_id else None
             if old is None:
                 parent_id = None
                 if linking:
@@ -637,7 +646,7 @@ class BatchWriter:
                         source,
                         m.external_id,
                         channels[m.channel_external_id],
-                        thread_id(thread_key),
+                        thread_ids[thread_key],
                         author,
                         m.reply_to_external_id,
                         parent_id,
@@ -661,7 +670,7 @@ class BatchWriter:
                 .where(_message.c.id == old[0])
                 .values(
                     channel_id=channels[m.channel_external_id],
-                    thread_id=thread_id(thread_key),
+                    thread_id=thread_ids[thread_key],
                     author_identity_id=author,
                     reply_to_external_id=m.reply_to_external_id,
                     reply_to_id=None,
@@ -713,8 +722,7 @@ class BatchWriter:
                     linked_here = self._relink(session, insert_records)
                     in_batch = {}
             self.replies_linked += linked_here
-            for external_id, message_id in in_batch.items():
-                self._message_ids.put(external_id, message_id)
+            self._message_ids.update(in_batch)
             with_children = [m for m in insert_records if m.reactions or m.mentions]
             if with_children:
                 ids: dict[str, int] = {}
