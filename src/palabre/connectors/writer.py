@@ -84,6 +84,14 @@ _MESSAGE_COLUMNS = (
     "import_run_id",
     "imported_at",
 )
+_RECORD_KINDS = (
+    ChannelRecord,
+    IdentityRecord,
+    ThreadRecord,
+    MessageRecord,
+    PersonRecord,
+    Rejection,
+)
 #: columns a bulk insert receives already in the driver's form
 _STAMPS = ("created_at", "updated_at")
 _THREAD_COLUMNS = ("source", "external_id", "channel_id", "title", "url", "created_at")
@@ -147,12 +155,19 @@ class BatchWriter:
 
     def write(self, session: Session, batch: Sequence[object]) -> list[Rejection]:
         """Write one batch in the session's transaction; return the rejections it produced."""
-        channels = [r for r in batch if isinstance(r, ChannelRecord)]
-        identities = [r for r in batch if isinstance(r, IdentityRecord)]
-        threads = [r for r in batch if isinstance(r, ThreadRecord)]
-        messages = [r for r in batch if isinstance(r, MessageRecord)]
-        people = [r for r in batch if isinstance(r, PersonRecord)]
-        rejections = [r for r in batch if isinstance(r, Rejection)]
+        # One pass sorting by exact type (six isinstance passes cost more on big batches).
+        sorted_: dict[type, list[Any]] = {kind: [] for kind in _RECORD_KINDS}
+        for record in batch:
+            kind = type(record)
+            if kind not in sorted_:
+                kind = next((k for k in _RECORD_KINDS if isinstance(record, k)), kind)
+            sorted_.setdefault(kind, []).append(record)
+        channels: list[ChannelRecord] = sorted_[ChannelRecord]
+        identities: list[IdentityRecord] = sorted_[IdentityRecord]
+        threads: list[ThreadRecord] = sorted_[ThreadRecord]
+        messages: list[MessageRecord] = sorted_[MessageRecord]
+        people: list[PersonRecord] = sorted_[PersonRecord]
+        rejections: list[Rejection] = sorted_[Rejection]
         if channels:
             self._write_channels(session, channels)
         if identities:
