@@ -183,11 +183,14 @@ def insert_returning_ids(
     return list(range(before + 1, before + len(rows) + 1))
 
 
-def sqlite_time(value: dt.datetime | None) -> str | None:
-    """A timestamp in the text form SQLAlchemy stores in SQLite (naive UTC, microseconds)."""
+def sqlite_time(value: dt.datetime | str | None) -> str | None:
+    """A timestamp in the text form SQLAlchemy stores in SQLite (naive UTC, microseconds).
+
+    Text is taken as that form already (the reading process formats message times).
+    """
     if value is None:
         return None
-    if type(value) is str:
+    if isinstance(value, str):
         return value  # formatted by the reading process already (see parallel.py)
     zone = value.tzinfo
     if zone is not None and zone is not dt.UTC:
