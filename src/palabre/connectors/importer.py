@@ -34,6 +34,8 @@ KEPT_REJECTIONS = 1000
 #: messages stored) drops the message and thread secondary indexes and rebuilds them at
 #: its end (SQLite; see :mod:`palabre.db.indexes`)
 DEFER_INDEXES_RECORDS = 100_000
+#: databases on which a large import defers them (PostgreSQL measured: see the README)
+DEFER_INDEXES_DIALECTS = ("sqlite",)
 #: tables whose secondary indexes a large import defers
 DEFERRED_INDEX_TABLES = ("message", "thread")
 #: bytes read from the start of a file to estimate how many records it holds
@@ -239,8 +241,7 @@ def _defer_indexes(
     if estimate is None or estimate < threshold:
         return False
     with sessions() as session:
-        if session.get_bind().dialect.name != "sqlite":
-            # PostgreSQL: kept as it is (measured in the README: no gain to claim).
+        if session.get_bind().dialect.name not in DEFER_INDEXES_DIALECTS:
             return False
         # max(id) bounds the count from above and costs one index lookup.
         stored = int(session.scalar(sa.select(sa.func.max(table_of(Message).c.id))) or 0)
