@@ -220,6 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     sizes = args.messages or [1_000_000]
     backends = args.backend or ["sqlite"]
     print(f"machine: {machine()}")
+    # The imports run ``python -m palabre`` with this interpreter and environment: say
+    # which code that is (a worktree's src/ through PYTHONPATH, or the installed one).
+    code = subprocess.run(
+        [sys.executable, "-c", "import palabre; print(palabre.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"palabre: {code}; load average before: {os.getloadavg()[0]:.2f}")
     print("| database | messages | run | seconds | messages/s | peak memory (MB) |")
     print("| --- | ---: | --- | ---: | ---: | ---: |")
     for backend in backends:
