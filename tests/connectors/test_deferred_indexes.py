@@ -86,11 +86,29 @@ def test_an_import_smaller_than_the_store_keeps_the_indexes(
     write_messages_csv(first, 1000)
     run_import(sessions, GenericMessagesConnector(first), parallel=False, defer_indexes_from=None)
     small = tmp_path / "small.csv"
-    write_messages_csv(small, 600)  # the same ids: fewer than the 1000 stored
+    write_messages_csv(small, 600)  # fewer than the 1000 stored, into a new source
     connector = Watched(small, engine)
 
-    run_import(sessions, connector, batch_size=100, parallel=False, defer_indexes_from=500)
+    run_import(
+        sessions, connector, source="other", batch_size=100, parallel=False, defer_indexes_from=500
+    )
 
+    assert connector.missing_half_way == set()
+    assert connector.missing_half_way is not None
+
+
+def test_a_reimport_keeps_the_indexes(
+    engine: sa.Engine, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # Its rows are mostly unchanged: rebuilding every index would be work for nothing.
+    path = tmp_path / "messages.csv"
+    write_messages_csv(path, 1000)
+    run_import(sessions, GenericMessagesConnector(path), parallel=False, defer_indexes_from=500)
+    connector = Watched(path, engine)
+
+    report = run_import(sessions, connector, batch_size=100, parallel=False, defer_indexes_from=500)
+
+    assert report.counts.messages.unchanged == 1000
     assert connector.missing_half_way == set()
 
 
