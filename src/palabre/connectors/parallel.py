@@ -30,8 +30,9 @@ from palabre.connectors.bulk import sqlite_time
 from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRecord
 from palabre.errors import PalabreError
 
-#: batches in flight between the two processes (bounds memory)
-QUEUE_BATCHES = 4
+#: batches in flight between the two processes (bounds memory: each holds thousands of
+#: records on the reader's side; two keep the writer fed)
+QUEUE_BATCHES = 2
 #: inputs smaller than this are read in-process: a fork is not worth it
 MIN_PARALLEL_BYTES = 4 * 1024 * 1024
 

@@ -49,6 +49,9 @@ from palabre.identity.models import Identity, Person
 
 #: how many ids the writer keeps in memory per kind of object
 CACHE_SIZE = 200_000
+#: threads remembered: a thread's messages mostly come close together, and one missed
+#: is looked up; half the other caches, as a 5 M import (1.4 M threads) neared 300 MB
+THREAD_CACHE_SIZE = 100_000
 #: recent messages remembered for linking replies (most follow their parent closely; an
 #: older parent is looked up): smaller than the other caches, which bound the memory
 MESSAGE_CACHE_SIZE = 60_000
@@ -133,7 +136,7 @@ class BatchWriter:
         self.rejections: list[Rejection] = []
         self._channels: dict[str, int] = {}
         self._identities: LRU[str, int] = LRU(CACHE_SIZE)
-        self._threads: LRU[str, int] = LRU(CACHE_SIZE)
+        self._threads: LRU[str, int] = LRU(THREAD_CACHE_SIZE)
         self._teams: dict[str, int] = {}
         self._inserters: dict[tuple[str, tuple[str, ...]], BulkInsert] = {}
         self._fresh: bool | None = None
