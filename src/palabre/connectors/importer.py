@@ -36,6 +36,8 @@ KEPT_REJECTIONS = 1000
 DEFER_INDEXES_RECORDS = 100_000
 #: databases on which a large import defers them (PostgreSQL measured: see the README)
 DEFER_INDEXES_DIALECTS = ("sqlite",)
+#: SQLite page cache while a large import rebuilds them (KiB)
+REBUILD_CACHE_KIB = 16 * 1024
 #: tables whose secondary indexes a large import defers
 DEFERRED_INDEX_TABLES = ("message", "thread")
 #: bytes read from the start of a file to estimate how many records it holds
@@ -204,8 +206,11 @@ def run_import(
         if progress is not None:
             progress(connector.position if total is None else total, total, records_seen)
         if deferred:
+            # The reader is done and the caches are no longer needed: their memory goes
+            # to building the indexes instead.
+            writer.release_caches()
             with sessions.begin() as session:
-                indexes.restore_missing(session.connection())
+                indexes.restore_missing(session.connection(), sqlite_cache_kib=REBUILD_CACHE_KIB)
         _finish(sessions, strict_session, writer, report)
         if strict_session is not None:
             strict_session.commit()

@@ -890,6 +890,12 @@ class BatchWriter:
         )
         return linked
 
+    def release_caches(self) -> None:
+        """Forget the cached ids (after the last batch: lookups would refill them)."""
+        self._identities = LRU(CACHE_SIZE)
+        self._threads = LRU(THREAD_CACHE_SIZE)
+        self._message_ids = LRU(MESSAGE_CACHE_SIZE)
+
     def _pend(self, external_id: str) -> None:
         """Remember a reply stored without its parent, for :meth:`resolve_replies`."""
         self._replies_pending = True

@@ -61,17 +61,28 @@ def missing(connection: sa.Connection) -> list[sa.Index]:
     return [i for i in declared() if _applies(i, dialect) and str(i.name) not in present]
 
 
-def restore_missing(connection: sa.Connection) -> list[str]:
+def restore_missing(connection: sa.Connection, *, sqlite_cache_kib: int | None = None) -> list[str]:
     """Create every declared index the database lacks; return their names.
 
     The database must be at the newest schema. One catalogue query when nothing is
-    missing, which is the usual case.
+    missing, which is the usual case. On SQLite, ``sqlite_cache_kib`` bounds the page
+    cache while the indexes are built (SQLite's sorter takes as much again): building
+    the indexes of 5 M messages with the usual 64 MiB took the importer past 300 MB.
     """
-    created = []
-    for index in missing(connection):
-        index.create(connection)
-        created.append(str(index.name))
-    return created
+    todo = missing(connection)
+    if not todo:
+        return []
+    limited = sqlite_cache_kib is not None and connection.dialect.name == "sqlite"
+    if limited:
+        previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{int(sqlite_cache_kib or 0)}")
+    try:
+        for index in todo:
+            index.create(connection)
+    finally:
+        if limited:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or 0)}")
+    return [str(index.name) for index in todo]
 
 
 def restore_if_current(engine: sa.Engine) -> list[str]:
