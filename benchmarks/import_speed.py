@@ -167,9 +167,12 @@ print(json.dumps({"indexed": indexed}))
 """
 
 
-def bench(backend: str, messages: int) -> list[Run]:
+PHASES = ("first import", "search index", "re-import")
+
+
+def bench(backend: str, messages: int, phases: tuple[str, ...] = PHASES) -> list[Run]:
     """Import the file into a fresh workspace, index it for search (SQLite), import it
-    again; return each measurement."""
+    again (the ``phases`` asked for); return each measurement."""
     path = dataset(messages)
     folder = Path(tempfile.mkdtemp(prefix="palabre-bench-"))
     env, database = workspace_env(backend, folder)
@@ -177,7 +180,7 @@ def bench(backend: str, messages: int) -> list[Run]:
     try:
         subprocess.run([*palabre, "db", "upgrade"], env=env, check=True, capture_output=True)
         runs = []
-        for phase in ("first import", "search index", "re-import"):
+        for phase in phases:
             if phase == "search index":
                 if backend != "sqlite":
                     continue  # PostgreSQL's trigram indexes are written with the rows
@@ -216,7 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--backend", action="append", choices=("sqlite", "postgresql"), help="(repeatable)"
     )
+    parser.add_argument(
+        "--first-import-only",
+        action="store_true",
+        help="measure the first import alone (large sizes on a shared machine)",
+    )
     args = parser.parse_args(argv)
+    phases = PHASES[:1] if args.first_import_only else PHASES
     sizes = args.messages or [1_000_000]
     backends = args.backend or ["sqlite"]
     print(f"machine: {machine()}")
@@ -233,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | --- | ---: | ---: | ---: |")
     for backend in backends:
         for size in sizes:
-            for run in bench(backend, size):
+            for run in bench(backend, size, phases):
                 expected = run.unchanged if run.phase == "re-import" else run.created
                 if expected != size or run.rejected:
                     raise SystemExit(f"wrong counts for {run}")
@@ -242,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{run.rate:,.0f} | {run.peak_mb:.0f} |",
                     flush=True,
                 )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 
