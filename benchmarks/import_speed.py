@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -49,6 +49,8 @@ class Run:
     created: int
     unchanged: int
     rejected: int
+
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -104,17 +106,27 @@ def _footprint(process: psutil.Process) -> int:
         return int(process.memory_info().rss)
 
 
+#: CPU seconds of the processes of the last command measured, by process role, as last
+#: sampled (which of the importer and its reader bounds an import on two cores)
+LAST_CPU: dict[str, float] = {}
+
+
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
     """Run ``command``; return wall seconds, peak memory (MB, process tree) and its JSON."""
     started = time.perf_counter()
+    LAST_CPU.clear()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.PIPE)
         watched = psutil.Process(process.pid)
         peak = 0
         while process.poll() is None:
             try:
-                used = sum(_footprint(p) for p in [watched, *watched.children(recursive=True)])
+                children = watched.children(recursive=True)
+                used = sum(_footprint(p) for p in [watched, *children])
                 peak = max(peak, used)
+                for role, proc in [("command", watched), *(("reader", c) for c in children)]:
+                    times = proc.cpu_times()
+                    LAST_CPU[role] = times.user + times.system
             except psutil.Error:
                 pass
             time.sleep(0.5)
@@ -167,9 +179,12 @@ print(json.dumps({"indexed": indexed}))
 """
 
 
-def bench(backend: str, messages: int) -> list[Run]:
+PHASES = ("first import", "search index", "re-import")
+
+
+def bench(backend: str, messages: int, phases: tuple[str, ...] = PHASES) -> list[Run]:
     """Import the file into a fresh workspace, index it for search (SQLite), import it
-    again; return each measurement."""
+    again (the ``phases`` asked for); return each measurement."""
     path = dataset(messages)
     folder = Path(tempfile.mkdtemp(prefix="palabre-bench-"))
     env, database = workspace_env(backend, folder)
@@ -177,14 +192,16 @@ def bench(backend: str, messages: int) -> list[Run]:
     try:
         subprocess.run([*palabre, "db", "upgrade"], env=env, check=True, capture_output=True)
         runs = []
-        for phase in ("first import", "search index", "re-import"):
+        for phase in phases:
             if phase == "search index":
                 if backend != "sqlite":
                     continue  # PostgreSQL's trigram indexes are written with the rows
                 # What ``palabre analyze`` does first: index the imported rows for search.
                 seconds, peak, report = measure([sys.executable, "-c", _CATCH_UP], env)
                 indexed = int(str(report["indexed"]))
-                runs.append(Run(backend, messages, phase, seconds, peak, indexed, 0, 0))
+                runs.append(
+                    Run(backend, messages, phase, seconds, peak, indexed, 0, 0, dict(LAST_CPU))
+                )
                 continue
             seconds, peak, report = measure(
                 [*palabre, "import", "messages", str(path), "--json"], env
@@ -201,6 +218,7 @@ def bench(backend: str, messages: int) -> list[Run]:
                     created=int(counts["messages"]["created"]),
                     unchanged=int(counts["messages"]["unchanged"]),
                     rejected=int(str(report["rejected"])),
+                    cpu=dict(LAST_CPU),
                 )
             )
         return runs
@@ -210,21 +228,41 @@ def bench(backend: str, messages: int) -> list[Run]:
             drop_database(database)
 
 
+def _cpu_text(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{role} {seconds:.1f}" for role, seconds in cpu.items()) or "not sampled"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="palabre import speed and memory")
     parser.add_argument("--messages", type=int, action="append", help="sizes (repeatable)")
     parser.add_argument(
         "--backend", action="append", choices=("sqlite", "postgresql"), help="(repeatable)"
     )
+    parser.add_argument(
+        "--first-import-only",
+        action="store_true",
+        help="measure the first import alone (large sizes on a shared machine)",
+    )
     args = parser.parse_args(argv)
+    phases = PHASES[:1] if args.first_import_only else PHASES
     sizes = args.messages or [1_000_000]
     backends = args.backend or ["sqlite"]
     print(f"machine: {machine()}")
+    # The imports run ``python -m palabre`` with this interpreter and environment: say
+    # which code that is (a worktree's src/ through PYTHONPATH, or the installed one).
+    code = subprocess.run(
+        [sys.executable, "-c", "import palabre; print(palabre.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"palabre: {code}; load average before: {os.getloadavg()[0]:.2f}")
+    cpu: list[str] = []
     print("| database | messages | run | seconds | messages/s | peak memory (MB) |")
     print("| --- | ---: | --- | ---: | ---: | ---: |")
     for backend in backends:
         for size in sizes:
-            for run in bench(backend, size):
+            for run in bench(backend, size, phases):
                 expected = run.unchanged if run.phase == "re-import" else run.created
                 if expected != size or run.rejected:
                     raise SystemExit(f"wrong counts for {run}")
@@ -233,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{run.rate:,.0f} | {run.peak_mb:.0f} |",
                     flush=True,
                 )
+                cpu.append(f"{run.phase} {size:,}: " + _cpu_text(run.cpu))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    for line in cpu:
+        print(f"CPU seconds, {line}")
     return 0
 
 

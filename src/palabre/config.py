@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         le=100_000,
         description="Records committed together by an import; a batch commits whole or not at all.",
     )
+    import_defer_indexes_records: int = Field(
+        default=100_000,
+        ge=0,
+        description=(
+            "On SQLite, an import of a file estimated at this many records or more (and at "
+            "least as many as the messages stored) drops the message and thread secondary "
+            "indexes and rebuilds them at its end; 0 never does."
+        ),
+    )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     secret_key: str | None = Field(
         default=None,

@@ -33,6 +33,7 @@ def test_an_import_larger_than_the_caches_keeps_every_author_and_thread(
     # Two generations of 15: more than a batch touches (the writer's assumption: its
     # caches hold far more than a batch), fewer than the import's 40 authors and threads.
     monkeypatch.setattr(writer, "CACHE_SIZE", 30)
+    monkeypatch.setattr(writer, "THREAD_CACHE_SIZE", 30)
     monkeypatch.setattr(writer, "MESSAGE_CACHE_SIZE", 30)
     rows = [
         f"m{n},general,user{n % 40},2025-04-01T{10 + n // 60:02d}:{n % 60:02d}:00Z,"

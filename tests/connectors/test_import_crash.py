@@ -30,6 +30,7 @@ from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRec
 from palabre.fabric.models import Channel, Message, Thread
 from palabre.identity.models import Identity, Person
 from tests.conftest import database_backend
+from tests.db.test_indexes import missing_names, schema_differences
 
 ROWS = 150_000
 BATCH = 2000
@@ -118,6 +119,8 @@ def test_kill_9_mid_import_leaves_a_consistent_store_that_a_rerun_completes(
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
             assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        # A file this large is written without the secondary indexes (palabre.db.indexes).
+        assert "ix_message_reply_to_id" in missing_names(engine)
     with sessions() as session:
         assert orphans(session) == dict.fromkeys(orphans(session), 0)
         stored = list(session.scalars(sa.select(Message.external_id).order_by(Message.external_id)))
@@ -147,6 +150,9 @@ def test_kill_9_mid_import_leaves_a_consistent_store_that_a_rerun_completes(
         assert orphans(session) == dict.fromkeys(orphans(session), 0)
     assert total == distinct == ROWS
     assert unlinked == 0  # replies stored before the kill were linked by the re-run
+    # The re-run rebuilt the indexes the killed import had dropped, as migrated.
+    assert missing_names(engine) == set()
+    assert schema_differences(engine) == []
 
 
 # -- a failure inside a batch -----------------------------------------------------------

@@ -115,5 +115,9 @@ def analyze(
 ) -> None:
     """Score new and edited messages, update the segment watch and raise alerts
     (incremental); then deliver the alerts raised."""
+    from palabre.db import indexes
+
     app_state = state(ctx)
+    # An import stopped while it had dropped indexes (palabre.db.indexes) left them out.
+    indexes.restore_if_current(app_state.engine())
     run_with_progress(app_state.sessions(), full=full, settings=app_state.settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from palabre.cli.context import console, state
-from palabre.db import migrate
+from palabre.db import indexes, migrate
 
 app = typer.Typer(help="Create and migrate the workspace database.", no_args_is_help=True)
 
@@ -19,6 +19,10 @@ def upgrade(ctx: typer.Context) -> None:
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
     where = engine.url.render_as_string(hide_password=True)
+    # An import stopped while it had dropped indexes (see palabre.db.indexes) left them out.
+    rebuilt = indexes.restore_if_current(engine)
+    if rebuilt:
+        console.print(f"rebuilt {len(rebuilt)} missing index(es): {', '.join(rebuilt)}")
     if before == after:
         console.print(f"database {where} already at schema {after}")
     else:

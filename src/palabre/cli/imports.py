@@ -88,6 +88,7 @@ def _run(
                 strict=strict,
                 batch_size=size,
                 actor=system_actor(),
+                defer_indexes_from=st.settings.import_defer_indexes_records or None,
                 progress=progress,
             )
         except PalabreError:

@@ -22,12 +22,26 @@ from palabre.connectors.models import ImportRun
 from palabre.connectors.parallel import can_read_in_parallel, read_in_parallel
 from palabre.connectors.records import Rejection
 from palabre.connectors.writer import BatchWriter, Counts
+from palabre.db import indexes
 from palabre.db.base import table_of, utcnow
 from palabre.errors import ImportRejectedError, PalabreError
+from palabre.fabric.models import Message
 from palabre.privacy import audit
 
 #: how many rejections a report keeps with their reasons (all are counted)
 KEPT_REJECTIONS = 1000
+#: an import expected to bring at least this many records (and at least as many as the
+#: messages stored) drops the message and thread secondary indexes and rebuilds them at
+#: its end (SQLite; see :mod:`palabre.db.indexes`)
+DEFER_INDEXES_RECORDS = 100_000
+#: databases on which a large import defers them (PostgreSQL measured: see the README)
+DEFER_INDEXES_DIALECTS = ("sqlite",)
+#: SQLite page cache while a large import rebuilds them (KiB)
+REBUILD_CACHE_KIB = 16 * 1024
+#: tables whose secondary indexes a large import defers
+DEFERRED_INDEX_TABLES = ("message", "thread")
+#: bytes read from the start of a file to estimate how many records it holds
+_SAMPLE_BYTES = 1 << 20
 
 ProgressCallback = Callable[[int, int | None, int], None]
 
@@ -86,13 +100,18 @@ def run_import(
     actor: str = "system",
     progress: ProgressCallback | None = None,
     parallel: bool = True,
+    defer_indexes_from: int | None = DEFER_INDEXES_RECORDS,
 ) -> ImportReport:
     """Import everything ``connector`` yields; see the module docstring for transactions.
 
     Raises :class:`~palabre.errors.ImportFormatError` (nothing written) when the input
     is not usable, and :class:`~palabre.errors.ImportRejectedError` in strict mode.
     With ``parallel`` (the default) a large input of a connector that allows it is
-    read by a second process while this one writes (see :mod:`.parallel`).
+    read by a second process while this one writes (see :mod:`.parallel`). On SQLite,
+    an input estimated at ``defer_indexes_from`` records or more (None: never), of a
+    source with no message stored yet, and at least as many as the messages stored, is
+    written with the message and thread secondary indexes dropped, rebuilt before the
+    import ends (not in strict mode).
     """
     started = time.perf_counter()
     connector.check()
@@ -112,6 +131,9 @@ def run_import(
         "rejections": [],
     }
     run_table = table_of(ImportRun)
+    with sessions.begin() as session:
+        # An import killed while its indexes were dropped left them missing.
+        indexes.restore_missing(session.connection())
     strict_session: Session | None = None
     if strict:
         strict_session = sessions()
@@ -127,6 +149,10 @@ def run_import(
                     run_table.insert().returning(run_table.c.id), run_values
                 ).scalar_one()
             )
+    deferred: list[str] = []
+    if not strict and _defer_indexes(sessions, connector, source_name, defer_indexes_from):
+        with sessions.begin() as session:
+            deferred = indexes.drop_secondary(session.connection(), DEFERRED_INDEX_TABLES)
 
     writer = BatchWriter(
         source=source_name,
@@ -165,7 +191,7 @@ def run_import(
     try:
         records_seen = 0
         batches = (
-            read_in_parallel(connector, batch_size)
+            read_in_parallel(connector, batch_size, times_as_text=_is_sqlite(sessions))
             if parallel and can_read_in_parallel(connector)
             else _batches(connector, batch_size)
         )
@@ -179,6 +205,12 @@ def run_import(
                 progress(position, total, records_seen)
         if progress is not None:
             progress(connector.position if total is None else total, total, records_seen)
+        if deferred:
+            # The reader is done and the caches are no longer needed: their memory goes
+            # to building the indexes instead.
+            writer.release_caches()
+            with sessions.begin() as session:
+                indexes.restore_missing(session.connection(), sqlite_cache_kib=REBUILD_CACHE_KIB)
         _finish(sessions, strict_session, writer, report)
         if strict_session is not None:
             strict_session.commit()
@@ -190,12 +222,73 @@ def run_import(
             report.run_id = None
         else:
             _mark_failed(sessions, run_id, report, exc)
+            if deferred:
+                _restore_quietly(sessions)
         raise
     finally:
         if strict_session is not None:
             strict_session.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _is_sqlite(sessions: sessionmaker[Session]) -> bool:
+    bind = sessions.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
+def _defer_indexes(
+    sessions: sessionmaker[Session], connector: Connector, source: str, threshold: int | None
+) -> bool:
+    """Whether this import should write with the secondary indexes dropped.
+
+    Only for a source new to the store: its every row is an insert. A re-import (rows
+    mostly unchanged) would rebuild every index for nothing (measured: the 1 M
+    re-import took longer than the first import with it).
+    """
+    if threshold is None or threshold <= 0:
+        return False
+    estimate = estimated_records(connector)
+    if estimate is None or estimate < threshold:
+        return False
+    message = table_of(Message)
+    with sessions() as session:
+        if session.get_bind().dialect.name not in DEFER_INDEXES_DIALECTS:
+            return False
+        if session.scalar(sa.select(message.c.id).where(message.c.source == source).limit(1)):
+            return False
+        # max(id) bounds the count from above and costs one index lookup.
+        stored = int(session.scalar(sa.select(sa.func.max(message.c.id))) or 0)
+    return estimate >= stored
+
+
+def estimated_records(connector: Connector) -> int | None:
+    """About how many records a one-file input holds, from the lines of its first MiB.
+
+    None when the input is not one file. A line per record is what the tabular and
+    JSON Lines formats have; multi-line texts only make the estimate lower.
+    """
+    total = connector.total()
+    if total is None or not connector.path.is_file():
+        return None
+    try:
+        with connector.path.open("rb") as handle:
+            sample = handle.read(_SAMPLE_BYTES)
+    except OSError:
+        return None
+    lines = sample.count(b"\n")
+    if not sample or not lines:
+        return 1 if sample else 0
+    return int(total * lines / len(sample))
+
+
+def _restore_quietly(sessions: sessionmaker[Session]) -> None:
+    """Rebuild dropped indexes after a failed import (the next start does it otherwise)."""
+    try:
+        with sessions.begin() as session:
+            indexes.restore_missing(session.connection())
+    except Exception:  # the import's own error matters more than this one
+        pass
 
 
 def _batches(connector: Connector, size: int) -> Iterator[tuple[list[object], int]]:

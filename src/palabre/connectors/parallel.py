@@ -8,11 +8,14 @@ bounded); the parent only writes.
 Records cross the process boundary as plain tuples because pickling slotted
 dataclasses field by field costs about ten times more than the tuple of their
 values. The message digest (see :func:`~palabre.connectors.writer.message_digest`)
-is computed on the reader's side too, to take that work off the writer.
+is computed on the reader's side too, to take that work off the writer, and so are,
+for SQLite, a message's times in the text form the database stores (a string also
+crosses the pipe several times cheaper than a datetime).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -23,27 +26,46 @@ from operator import attrgetter
 from typing import Any
 
 from palabre.connectors.base import Connector
-from palabre.connectors.records import MessageRecord
+from palabre.connectors.bulk import sqlite_time
+from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRecord
 from palabre.errors import PalabreError
 
-#: batches in flight between the two processes (bounds memory)
-QUEUE_BATCHES = 4
+#: batches in flight between the two processes (bounds memory: each holds thousands of
+#: records on the reader's side; two keep the writer fed)
+QUEUE_BATCHES = 2
 #: inputs smaller than this are read in-process: a fork is not worth it
 MIN_PARALLEL_BYTES = 4 * 1024 * 1024
 
 _MESSAGE_FIELDS = tuple(f.name for f in fields(MessageRecord))
 _message_values = attrgetter(*_MESSAGE_FIELDS)
+_CREATED = _MESSAGE_FIELDS.index("created_at")
+_EDITED = _MESSAGE_FIELDS.index("edited_at")
 _MESSAGE = 0
 _OTHER = 1
+#: other flat records sent as the tuple of their values too (their pickled form, the
+#: dataclass's state dict, costs about ten times more to load)
+_FLAT: tuple[type, ...] = (IdentityRecord, ChannelRecord)
+_FLAT_VALUES = tuple(attrgetter(*(f.name for f in fields(kind))) for kind in _FLAT)
 
 
-def _to_wire(record: object) -> tuple[int, Any]:
+def _to_wire(record: object, times_as_text: bool = False) -> tuple[int, Any]:
     if type(record) is MessageRecord:
         if record.digest is None:
             from palabre.connectors.writer import message_digest
 
+            # Before the times become text: the digest is the same as read in-process.
             record.digest = message_digest(record, record.thread_external_id or record.external_id)
-        return (_MESSAGE, _message_values(record))
+        values = _message_values(record)
+        if times_as_text:
+            listed = list(values)
+            listed[_CREATED] = sqlite_time(listed[_CREATED])
+            if listed[_EDITED] is not None:
+                listed[_EDITED] = sqlite_time(listed[_EDITED])
+            values = tuple(listed)
+        return (_MESSAGE, values)
+    for tag, kind in enumerate(_FLAT, start=_OTHER + 1):
+        if type(record) is kind:
+            return (tag, _FLAT_VALUES[tag - _OTHER - 1](record))
     return (_OTHER, record)
 
 
@@ -51,7 +73,9 @@ def _from_wire(item: tuple[int, Any]) -> object:
     tag, payload = item
     if tag == _MESSAGE:
         return MessageRecord(*payload)
-    return payload
+    if tag == _OTHER:
+        return payload
+    return _FLAT[tag - _OTHER - 1](*payload)
 
 
 def can_read_in_parallel(connector: Connector) -> bool:
@@ -64,7 +88,9 @@ def can_read_in_parallel(connector: Connector) -> bool:
     return total is not None and total >= MIN_PARALLEL_BYTES
 
 
-def _produce(connector: Connector, out: Any, batch_size: int, parent: int) -> None:
+def _produce(
+    connector: Connector, out: Any, batch_size: int, parent: int, times_as_text: bool
+) -> None:
     def send(message: tuple[str, Any, int]) -> None:
         # If the importer died (kill -9), nobody reads: stop instead of waiting forever.
         while True:
@@ -78,7 +104,7 @@ def _produce(connector: Connector, out: Any, batch_size: int, parent: int) -> No
     try:
         batch: list[tuple[int, Any]] = []
         for record in connector.records():
-            batch.append(_to_wire(record))
+            batch.append(_to_wire(record, times_as_text))
             if len(batch) >= batch_size:
                 send(("batch", batch, connector.position))
                 batch = []
@@ -91,16 +117,28 @@ def _produce(connector: Connector, out: Any, batch_size: int, parent: int) -> No
         send(("error", f"{type(exc).__name__}: {exc}\n{text}", connector.position))
 
 
-def read_in_parallel(connector: Connector, batch_size: int) -> Iterator[tuple[list[object], int]]:
-    """Yield ``(records, position)`` batches read by a forked process."""
+def read_in_parallel(
+    connector: Connector, batch_size: int, *, times_as_text: bool = False
+) -> Iterator[tuple[list[object], int]]:
+    """Yield ``(records, position)`` batches read by a forked process.
+
+    With ``times_as_text`` (for SQLite) the messages' ``created_at`` and ``edited_at``
+    arrive as :func:`~palabre.connectors.bulk.sqlite_time` text, which the writer
+    passes to the database as it is.
+    """
     context = multiprocessing.get_context("fork")
     channel = context.Queue(maxsize=QUEUE_BATCHES)
     process = context.Process(
         target=_produce,
-        args=(connector, channel, batch_size, os.getpid()),
+        args=(connector, channel, batch_size, os.getpid(), times_as_text),
         name=f"palabre-read-{connector.kind}",
         daemon=True,
     )
+    # Objects alive now are shared with the reader until one side writes to their
+    # pages. A collection in this process touches every tracked object's header, which
+    # copies those pages for the reader; frozen, the collector leaves them alone.
+    gc.collect()
+    gc.freeze()
     process.start()
     try:
         while True:
@@ -131,3 +169,4 @@ def read_in_parallel(connector: Connector, batch_size: int) -> Iterator[tuple[li
         process.join(timeout=5)
         channel.close()
         channel.join_thread()
+        gc.unfreeze()  # a long-lived process (the web app) collects them again

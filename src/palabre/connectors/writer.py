@@ -49,9 +49,15 @@ from palabre.identity.models import Identity, Person
 
 #: how many ids the writer keeps in memory per kind of object
 CACHE_SIZE = 200_000
+#: threads remembered: a thread's messages mostly come close together, and one missed
+#: is looked up; half the other caches, as a 5 M import (1.4 M threads) neared 300 MB
+THREAD_CACHE_SIZE = 100_000
 #: recent messages remembered for linking replies (most follow their parent closely; an
 #: older parent is looked up): smaller than the other caches, which bound the memory
 MESSAGE_CACHE_SIZE = 60_000
+#: replies left unlinked that the writer remembers by id, to link them at the end with
+#: statements proportional to their number; past it, the end scans the source's replies
+PENDING_REPLIES_LIMIT = 200_000
 
 _channel = table_of(Channel)
 _thread = table_of(Thread)
@@ -81,6 +87,16 @@ _MESSAGE_COLUMNS = (
     "import_run_id",
     "imported_at",
 )
+_RECORD_KINDS = (
+    ChannelRecord,
+    IdentityRecord,
+    ThreadRecord,
+    MessageRecord,
+    PersonRecord,
+    Rejection,
+)
+#: columns a bulk insert receives already in the driver's form
+_STAMPS = ("created_at", "updated_at")
 _THREAD_COLUMNS = ("source", "external_id", "channel_id", "title", "url", "created_at")
 
 
@@ -120,7 +136,7 @@ class BatchWriter:
         self.rejections: list[Rejection] = []
         self._channels: dict[str, int] = {}
         self._identities: LRU[str, int] = LRU(CACHE_SIZE)
-        self._threads: LRU[str, int] = LRU(CACHE_SIZE)
+        self._threads: LRU[str, int] = LRU(THREAD_CACHE_SIZE)
         self._teams: dict[str, int] = {}
         self._inserters: dict[tuple[str, tuple[str, ...]], BulkInsert] = {}
         self._fresh: bool | None = None
@@ -131,6 +147,8 @@ class BatchWriter:
         #: :meth:`resolve_replies` (a parent later in the input, or not in the store)
         self.replies_linked = 0
         self._replies_pending = False
+        #: external ids of the replies left unlinked (up to PENDING_REPLIES_LIMIT)
+        self._pending_replies: list[str] = []
         #: persons touched by this import, for the automatic identity rules afterwards
         self.touched_persons: set[int] = set()
         #: (CRM person, other person, evidence): accounts a CRM row declares as its own
@@ -140,12 +158,19 @@ class BatchWriter:
 
     def write(self, session: Session, batch: Sequence[object]) -> list[Rejection]:
         """Write one batch in the session's transaction; return the rejections it produced."""
-        channels = [r for r in batch if isinstance(r, ChannelRecord)]
-        identities = [r for r in batch if isinstance(r, IdentityRecord)]
-        threads = [r for r in batch if isinstance(r, ThreadRecord)]
-        messages = [r for r in batch if isinstance(r, MessageRecord)]
-        people = [r for r in batch if isinstance(r, PersonRecord)]
-        rejections = [r for r in batch if isinstance(r, Rejection)]
+        # One pass sorting by exact type (six isinstance passes cost more on big batches).
+        sorted_: dict[type, list[Any]] = {kind: [] for kind in _RECORD_KINDS}
+        for record in batch:
+            kind = type(record)
+            if kind not in sorted_:
+                kind = next((k for k in _RECORD_KINDS if isinstance(record, k)), kind)
+            sorted_.setdefault(kind, []).append(record)
+        channels: list[ChannelRecord] = sorted_[ChannelRecord]
+        identities: list[IdentityRecord] = sorted_[IdentityRecord]
+        threads: list[ThreadRecord] = sorted_[ThreadRecord]
+        messages: list[MessageRecord] = sorted_[MessageRecord]
+        people: list[PersonRecord] = sorted_[PersonRecord]
+        rejections: list[Rejection] = sorted_[Rejection]
         if channels:
             self._write_channels(session, channels)
         if identities:
@@ -269,7 +294,8 @@ class BatchWriter:
         """Create identities; each gets a new person unless ``person_ids`` gives one."""
         if not records:
             return
-        now = utcnow()
+        # Times in the driver's form (text on SQLite): no bind processing per row.
+        now = self._time_param(session)(utcnow())
         if person_ids is None:
             persons = [
                 {
@@ -281,7 +307,7 @@ class BatchWriter:
                 }
                 for r in records
             ]
-            person_ids = insert_returning_ids(session, _person, persons)
+            person_ids = insert_returning_ids(session, _person, persons, prepared=_STAMPS)
         rows = [
             {
                 "person_id": pid,
@@ -299,7 +325,7 @@ class BatchWriter:
             }
             for r, pid in zip(records, person_ids, strict=True)
         ]
-        ids = insert_returning_ids(session, _identity, rows)
+        ids = insert_returning_ids(session, _identity, rows, prepared=_STAMPS)
         for identity_id, row in zip(ids, rows, strict=True):
             self._identities.put(str(row["external_id"]), identity_id)
         self.touched_persons.update(person_ids)
@@ -447,13 +473,32 @@ class BatchWriter:
     ) -> None:
         if not rows:
             return
-        # executemany then one SELECT per chunk: RETURNING with guaranteed order makes
-        # SQLite fall back to one statement per row.
-        inserted = self._bulk(session, _thread, _THREAD_COLUMNS).run(
-            session,
-            [tuple(row[c] for c in _THREAD_COLUMNS) for row in rows],
-            ignore_conflicts=ignore_conflicts,
+        as_time = self._time_param(session)
+        params = [
+            (
+                row["source"],
+                row["external_id"],
+                row["channel_id"],
+                row["title"],
+                row["url"],
+                as_time(row["created_at"]),
+            )
+            for row in rows
+        ]
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        before = self._max_id(session, _thread) if sqlite else 0
+        # executemany, then the ids: RETURNING with guaranteed order makes SQLite fall
+        # back to one statement per row.
+        inserted = self._bulk(session, _thread, _THREAD_COLUMNS, prepared=("created_at",)).run(
+            session, params, ignore_conflicts=ignore_conflicts
         )
+        self.counts.threads.created += inserted
+        if sqlite and inserted == len(rows) and self._max_id(session, _thread) == before + inserted:
+            # SQLite gave max + 1, + 2... in order (this import holds the write lock), as
+            # checked just now: no need to read the ids back.
+            for number, row in enumerate(rows, start=before + 1):
+                self._threads.put(row["external_id"], number)
+            return
         keys = [row["external_id"] for row in rows]
         for chunk in chunks(keys):
             found = session.execute(
@@ -463,17 +508,23 @@ class BatchWriter:
             )
             for external_id, thread_id in found:
                 self._threads.put(external_id, int(thread_id))
-        self.counts.threads.created += inserted
+
+    @staticmethod
+    def _max_id(session: Session, table: sa.Table) -> int:
+        return int(session.scalar(sa.select(sa.func.max(table.c.id))) or 0)
 
     def _ensure_threads(self, session: Session, messages: Sequence[MessageRecord]) -> None:
-        wanted: dict[str, MessageRecord] = {}
+        first_of: dict[str, MessageRecord] = {}
         for m in messages:
             key = m.thread_external_id or m.external_id
             # The root describes its thread (title, url, start time): prefer it to a reply
             # of the same batch that came first in the file, which would leave the thread
             # untitled and starting at the reply's time.
-            if key not in self._threads and (key not in wanted or m.external_id == key):
-                wanted[key] = m
+            if key not in first_of or m.external_id == key:
+                first_of[key] = m
+        # The cache is asked once per thread of the batch, not once per message.
+        known = self._threads
+        wanted = {key: m for key, m in first_of.items() if key not in known}
         if not wanted:
             return
         fresh = self.fresh_source(session)
@@ -492,7 +543,7 @@ class BatchWriter:
                     "channel_id": self._channels[first.channel_external_id],
                     "title": first.title if is_root else None,
                     "url": first.url if is_root else None,
-                    "created_at": utc(first.created_at),
+                    "created_at": first.created_at,
                 }
             )
         self._insert_threads(session, new_rows, ignore_conflicts=fresh)
@@ -519,8 +570,16 @@ class BatchWriter:
             authors.update(r.author_external_id for r in m.reactions if r.author_external_id)
         self._ensure_identities(session, authors)
         self._ensure_threads(session, batch)
+        # Ids of this batch's authors and threads in plain dicts: one cache lookup per
+        # author or thread instead of one per message (the caches keep what was just
+        # ensured: see LRU.__contains__).
+        author_ids = {key: self._identity_id(key) for key in authors}
+        thread_ids = {
+            key: self._thread_id(key)
+            for key in {m.thread_external_id or m.external_id for m in batch}
+        }
 
-        existing: dict[str, tuple[int, str, int | None]] = {}
+        existing: dict[str, tuple[int, str, int | None, int | None]] = {}
         fresh = self.fresh_source(session)
         for chunk in [] if fresh else chunks(list(unique)):
             rows = session.execute(
@@ -529,10 +588,11 @@ class BatchWriter:
                     _message.c.id,
                     _message.c.content_hash,
                     _message.c.import_run_id,
+                    _message.c.reply_to_id,
                 ).where(_message.c.source == self.source, _message.c.external_id.in_(chunk))
             )
             for row in rows:
-                existing[row[0]] = (int(row[1]), row[2], row[3])
+                existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
 
         inserts: list[tuple[Any, ...]] = []
         insert_records: list[MessageRecord] = []
@@ -559,8 +619,6 @@ class BatchWriter:
         # JSON as the driver takes it: text for SQLite, a wrapped value for psycopg.
         as_json = self._json_param(session)
         channels = self._channels
-        thread_id = self._thread_id
-        identity_id = self._identity_id
         source = self.source
         run_id = self.run_id
         for m in batch:
@@ -572,6 +630,10 @@ class BatchWriter:
                 continue
             if old is not None and old[1] == digest:
                 unchanged_ids.append(old[0])
+                if m.reply_to_external_id is not None and old[3] is None:
+                    # Stored unlinked by an earlier run (its parent came later, or an
+                    # import stopped in between): its parent may be stored now.
+                    self._pend(m.external_id)
                 continue
             attachments = (
                 [
@@ -581,7 +643,7 @@ class BatchWriter:
                 if m.attachments
                 else None
             )
-            author = identity_id(m.author_external_id) if m.author_external_id else None
+            author = author_ids[m.author_external_id] if m.author_external_id else None
             if old is None:
                 parent_id = None
                 if linking:
@@ -596,13 +658,13 @@ class BatchWriter:
                         if parent_id is not None:
                             linked_here += 1
                 if m.reply_to_external_id is not None and parent_id is None:
-                    self._replies_pending = True
+                    self._pend(m.external_id)
                 inserts.append(
                     (
                         source,
                         m.external_id,
                         channels[m.channel_external_id],
-                        thread_id(thread_key),
+                        thread_ids[thread_key],
                         author,
                         m.reply_to_external_id,
                         parent_id,
@@ -626,12 +688,12 @@ class BatchWriter:
                 .where(_message.c.id == old[0])
                 .values(
                     channel_id=channels[m.channel_external_id],
-                    thread_id=thread_id(thread_key),
+                    thread_id=thread_ids[thread_key],
                     author_identity_id=author,
                     reply_to_external_id=m.reply_to_external_id,
                     reply_to_id=None,
-                    created_at=utc(m.created_at),
-                    edited_at=utc(m.edited_at),
+                    created_at=_as_datetime(m.created_at),
+                    edited_at=_as_datetime(m.edited_at),
                     title=m.title,
                     text=m.text,
                     language=m.language,
@@ -646,7 +708,7 @@ class BatchWriter:
             session.execute(_mention.delete().where(_mention.c.message_id == old[0]))
             updated_ids.append(old[0])
             if m.reply_to_external_id is not None:
-                self._replies_pending = True
+                self._pend(m.external_id)
             self._write_reactions_mentions(session, old[0], m)
         if inserts:
             if linking:
@@ -678,8 +740,7 @@ class BatchWriter:
                     linked_here = self._relink(session, insert_records)
                     in_batch = {}
             self.replies_linked += linked_here
-            for external_id, message_id in in_batch.items():
-                self._message_ids.put(external_id, message_id)
+            self._message_ids.update(in_batch)
             with_children = [m for m in insert_records if m.reactions or m.mentions]
             if with_children:
                 ids: dict[str, int] = {}
@@ -819,7 +880,7 @@ class BatchWriter:
             parent = ids.get(target) if target is not None and target != m.external_id else None
             linked += parent is not None
             if parent is None:
-                self._replies_pending = True
+                self._pend(m.external_id)
             updates.append({"row_id": ids[m.external_id], "parent": parent})
         session.execute(
             _message.update()
@@ -829,10 +890,26 @@ class BatchWriter:
         )
         return linked
 
+    def release_caches(self) -> None:
+        """Forget the cached ids (after the last batch: lookups would refill them)."""
+        self._identities = LRU(CACHE_SIZE)
+        self._threads = LRU(THREAD_CACHE_SIZE)
+        self._message_ids = LRU(MESSAGE_CACHE_SIZE)
+
+    def _pend(self, external_id: str) -> None:
+        """Remember a reply stored without its parent, for :meth:`resolve_replies`."""
+        self._replies_pending = True
+        if len(self._pending_replies) <= PENDING_REPLIES_LIMIT:
+            self._pending_replies.append(external_id)
+
     def resolve_replies(self, session: Session) -> int:
         """Link replies to parents stored since (the parent may come after the reply).
 
-        Returns every reply this import linked, when inserted or here.
+        Returns every reply this import linked, when inserted or here. The statements
+        touch the replies this import left unlinked, by id, not the whole source (at
+        5 M messages a full UPDATE held one transaction for minutes); past
+        ``PENDING_REPLIES_LIMIT`` such replies it falls back to one statement over the
+        source's unlinked replies.
         """
         if not self._replies_pending:
             return self.replies_linked
@@ -856,17 +933,23 @@ class BatchWriter:
             )
             .correlate(_message)
         )
-        result = session.execute(
-            _message.update()
-            .where(
-                _message.c.source == self.source,
-                _message.c.reply_to_id.is_(None),
-                _message.c.reply_to_external_id.is_not(None),
-                has_parent,
-            )
-            .values(reply_to_id=parent_id)
+        unlinked = _message.update().where(
+            _message.c.source == self.source,
+            _message.c.reply_to_id.is_(None),
+            _message.c.reply_to_external_id.is_not(None),
+            has_parent,
         )
-        return self.replies_linked + int(result.rowcount or 0)  # type: ignore[attr-defined]
+        linked = 0
+        if len(self._pending_replies) > PENDING_REPLIES_LIMIT:
+            result = session.execute(unlinked.values(reply_to_id=parent_id))
+            linked = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        else:
+            for chunk in chunks(sorted(set(self._pending_replies))):
+                result = session.execute(
+                    unlinked.where(_message.c.external_id.in_(chunk)).values(reply_to_id=parent_id)
+                )
+                linked += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return self.replies_linked + linked
 
     # -- people (CRM / HR) -----------------------------------------------------------
 
@@ -874,6 +957,13 @@ class BatchWriter:
         from palabre.connectors.people_writer import write_people
 
         return write_people(self, session, records)
+
+
+def _as_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
+    """An aware time from a record, whose times may come as SQLite text (parallel.py)."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    return utc(value)
 
 
 def _duplicate(record: MessageRecord) -> Rejection:

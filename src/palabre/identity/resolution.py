@@ -368,31 +368,36 @@ def _email_key() -> sa.ColumnElement[str]:
 
 
 def _shared_email_groups(session: Session, person_ids: Sequence[int] | None) -> dict[str, set[int]]:
-    """``lower(email) -> person ids`` for addresses found on more than one person."""
+    """``lower(email) -> person ids`` for addresses found on more than one person
+    (touching ``person_ids``, when given: on one of them now or originally)."""
     key = _email_key()
-    base = (
-        sa.select(key)
-        .where(Identity.email.is_not(None), key != "")
-        .group_by(key)
-        .having(sa.func.count(sa.distinct(Identity.person_id)) > 1)
-    )
-    keys: set[str] = set()
-    if person_ids is None:
-        keys.update(session.scalars(base))
-    else:
-        for chunk in _chunks(list(person_ids)):
-            touching = sa.select(_email_key()).where(
-                sa.or_(Identity.person_id.in_(chunk), Identity.original_person_id.in_(chunk))
-            )
-            keys.update(session.scalars(base.where(key.in_(touching))))
-    groups: dict[str, set[int]] = defaultdict(set)
-    for key_chunk in _chunks(sorted(keys)):
-        rows = session.execute(
-            sa.select(key, Identity.person_id).where(key.in_(key_chunk)).distinct()
+    # One pass over the identities finds the shared addresses, which are few. Asking
+    # it once per chunk of the persons an import touched cost one such pass per 900
+    # persons: minutes after an import of 5 M messages by 125,000 authors.
+    keys = sorted(
+        session.scalars(
+            sa.select(key)
+            .where(Identity.email.is_not(None), key != "")
+            .group_by(key)
+            .having(sa.func.count(sa.distinct(Identity.person_id)) > 1)
         )
-        for email, pid in rows:
+    )
+    wanted = None if person_ids is None else set(person_ids)
+    groups: dict[str, set[int]] = defaultdict(set)
+    touching: set[str] = set()
+    for key_chunk in _chunks(keys):
+        rows = session.execute(
+            sa.select(key, Identity.person_id, Identity.original_person_id)
+            .where(key.in_(key_chunk))
+            .distinct()
+        )
+        for email, pid, original in rows:
             groups[email].add(pid)
-    return groups
+            if wanted is not None and (pid in wanted or original in wanted):
+                touching.add(email)
+    if wanted is None:
+        return groups
+    return {email: members for email, members in groups.items() if email in touching}
 
 
 def auto_merge(

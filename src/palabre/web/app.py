@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from palabre import __version__
 from palabre.config import Settings, get_settings
+from palabre.db import indexes
 from palabre.db.engine import make_engine, session_factory
 from palabre.privacy.audit_buffer import AuditBuffer
 from palabre.web import (
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # An import stopped while it had dropped indexes (palabre.db.indexes) left
+        # pages slow until they are back.
+        indexes.restore_if_current(engine)
         yield
         # Views audited in the last second are written before the process ends.
         audit_buffer.close()

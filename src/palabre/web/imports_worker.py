@@ -261,6 +261,8 @@ class ImportWorker:
                 batch_size=self.batch_size,
                 actor=job.actor,
                 progress=progress,
+                # The application's pages read through these indexes while it imports.
+                defer_indexes_from=None,
             )
             state = "succeeded" if report.status == "succeeded" else "failed"
             error = report.error
