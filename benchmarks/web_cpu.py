@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import secrets
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -43,65 +40,24 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.import_speed import machine  # noqa: E402  (run as a script: the root is not on the path)
 from benchmarks.web_load import (  # noqa: E402
     ENDPOINTS,
-    USER,
     Workspace,
-    free_port,
+    admin_password,
+    run,
+    serving,
     sign_in,
     targets,
 )
 
-
-def _palabre(arguments: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    command = [sys.executable, "-m", "palabre", *arguments]
-    done = subprocess.run(command, env=env, input=stdin, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{shlex.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr}")
-    return done.stdout
-
-
-def _account(env: dict[str, str]) -> str:
-    password = secrets.token_urlsafe(18)
-    names = {a["username"] for a in json.loads(_palabre(["users", "list", "--json"], env))}
-    if USER in names:
-        _palabre(["users", "passwd", USER, "--password-stdin"], env, password + "\n")
-    else:
-        _palabre(
-            ["users", "add", USER, "--role", "admin", "--password-stdin"], env, password + "\n"
-        )
-    return password
+#: the command line and uvicorn of the interpreter running this (the code on its path)
+PALABRE = [sys.executable, "-m", "palabre"]
+UVICORN = [sys.executable, "-m", "uvicorn"]
 
 
 @contextlib.contextmanager
 def _server(env: dict[str, str], plain: bool) -> Iterator[tuple[str, psutil.Process]]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "uvicorn", "palabre.web.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    if plain:
-        command += ["--loop", "asyncio", "--http", "h11"]
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"the server stopped ({process.returncode})")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not answer within two minutes")
-            time.sleep(0.3)
+    options = ("--loop", "asyncio", "--http", "h11") if plain else ()
+    with serving(env, UVICORN, 1, options) as (base, process):
         yield base, psutil.Process(process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _cpu(process: psutil.Process) -> float:
@@ -150,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     if not env.get("PALABRE_DATA_DIR") and not env.get("PALABRE_DATABASE_URL"):
         raise SystemExit("set PALABRE_DATA_DIR or PALABRE_DATABASE_URL to a built workspace")
     backend = "postgresql" if env.get("PALABRE_DATABASE_URL") else "sqlite"
-    _palabre(["db", "upgrade"], env)
+    run([*PALABRE, "db", "upgrade"], env)
     ws = Workspace(backend, 0, env, None)
-    password = _account(env)
+    password = admin_password(env, PALABRE)
     paths = targets(ws)
     rows: list[tuple[str, str, float, float]] = []
     with _server(env, args.asyncio_h11) as (base, process):

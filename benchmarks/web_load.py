@@ -213,14 +213,23 @@ def drop_database(ws: Workspace) -> None:
 
 def bench_account(ws: Workspace) -> str:
     """A fresh password for the benchmark's administrator account (created once)."""
+    return admin_password(ws.env, [str(PALABRE)])
+
+
+def admin_password(env: dict[str, str], palabre: list[str]) -> str:
+    """Give the benchmark's administrator account (created once) a fresh password.
+
+    ``palabre`` is how the command line is called (the console script, or
+    ``python -m palabre`` to measure the code on the path).
+    """
     password = secrets.token_urlsafe(18)
-    listed = json.loads(run([str(PALABRE), "users", "list", "--json"], ws.env))
+    listed = json.loads(run([*palabre, "users", "list", "--json"], env))
     names = {account["username"] for account in listed}
     if USER in names:
-        run([str(PALABRE), "users", "passwd", USER, "--password-stdin"], ws.env, password + "\n")
+        run([*palabre, "users", "passwd", USER, "--password-stdin"], env, password + "\n")
     else:
-        command = [str(PALABRE), "users", "add", USER, "--role", "admin", "--password-stdin"]
-        run(command, ws.env, password + "\n")
+        command = [*palabre, "users", "add", USER, "--role", "admin", "--password-stdin"]
+        run(command, env, password + "\n")
     return password
 
 
@@ -278,28 +287,36 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server(ws: Workspace, workers: int) -> Iterator[str]:
     """uvicorn serving the workspace (the app ``palabre serve`` runs); yields its base URL."""
+    with serving(ws.env, [str(UVICORN)], workers) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def serving(
+    env: dict[str, str], uvicorn: list[str], workers: int, options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start ``uvicorn`` (how it is called) on a free port with ``options``; yield its base
+    URL and process once it answers, and stop it afterwards."""
     port = free_port()
     command = [
-        str(UVICORN), "palabre.web.app:create_app", "--factory",
+        *uvicorn, "palabre.web.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
+        "--log-level", "warning", "--no-access-log", *options,
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=ws.env)
+    process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
                 raise SystemExit(f"the server stopped ({process.returncode})")
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
                     break
-            except httpx.HTTPError:
-                pass
             if time.monotonic() > deadline:
                 raise SystemExit("the server did not answer within two minutes")
             time.sleep(0.3)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:
