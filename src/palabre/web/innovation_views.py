@@ -9,7 +9,7 @@ signed-in account sees the campaigns its audience allows and takes part where it
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Final
+from typing import Annotated, Final, TypedDict
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -146,23 +146,37 @@ async def create_campaign(request: Request, db: DbSession, user: Manager) -> Res
     names = ("name", "question", "audience", "team", "segment", "opens", "closes", "stages")
     values = {name: _text(form, name) for name in names}
     try:
-        made = service.create_campaign(
-            db,
-            name=values["name"],
-            question=values["question"],
-            audience=values["audience"],
-            team_id=int(values["team"]) if values["team"].isdigit() else None,
-            segment_id=int(values["segment"]) if values["segment"].isdigit() else None,
-            opens_on=_date(values["opens"], "opens"),
-            closes_on=_date(values["closes"], "closes"),
-            stages=_lines(values["stages"]) or None,
-            actor=viewer_of(user).actor,
-        )
+        made = service.create_campaign(db, **_campaign_fields(values), actor=viewer_of(user).actor)
     except PalabreError as error:
         return _new_campaign_page(
             request, db, user, values=values, error=error.message, status_code=422
         )
     return RedirectResponse(f"/innovation/campaigns/{made.id}", status_code=303)
+
+
+class _CampaignFields(TypedDict):
+    name: str
+    question: str
+    audience: str
+    team_id: int | None
+    segment_id: int | None
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+    stages: list[str] | None
+
+
+def _campaign_fields(values: dict[str, str]) -> _CampaignFields:
+    """The campaign form's texts as the arguments of creating or editing a campaign."""
+    return {
+        "name": values["name"],
+        "question": values["question"],
+        "audience": values["audience"],
+        "team_id": int(values["team"]) if values["team"].isdigit() else None,
+        "segment_id": int(values["segment"]) if values["segment"].isdigit() else None,
+        "opens_on": _date(values["opens"], "opens"),
+        "closes_on": _date(values["closes"], "closes"),
+        "stages": _lines(values["stages"]) or None,
+    }
 
 
 def _form_values(campaign: Campaign) -> dict[str, str]:
@@ -199,17 +213,7 @@ async def edit_campaign(
     values = {name: _text(form, name) for name in _form_values(campaign)}
     try:
         campaign_edit.update_campaign(
-            db,
-            campaign,
-            name=values["name"],
-            question=values["question"],
-            audience=values["audience"],
-            team_id=int(values["team"]) if values["team"].isdigit() else None,
-            segment_id=int(values["segment"]) if values["segment"].isdigit() else None,
-            opens_on=_date(values["opens"], "opens"),
-            closes_on=_date(values["closes"], "closes"),
-            stages=_lines(values["stages"]) or None,
-            actor=viewer_of(user).actor,
+            db, campaign, **_campaign_fields(values), actor=viewer_of(user).actor
         )
     except PalabreError as error:
         return _new_campaign_page(
