@@ -77,6 +77,15 @@ def _segment(session: Session, ref: str | None) -> int | None:
     return segment.id
 
 
+# Options that creating and editing a campaign share.
+TeamOpt = Annotated[str | None, typer.Option("--team", help="Team path, for --audience team.")]
+SegmentOpt = Annotated[
+    str | None, typer.Option("--segment", help="Segment name, for --audience segment.")
+]
+OpensOpt = Annotated[str | None, typer.Option("--opens", help="First day (YYYY-MM-DD).")]
+ClosesOpt = Annotated[str | None, typer.Option("--closes", help="Last day (YYYY-MM-DD).")]
+
+
 @app.command("campaign-add")
 def campaign_add(
     ctx: typer.Context,
@@ -85,14 +94,10 @@ def campaign_add(
     audience: Annotated[
         str, typer.Option("--audience", help=f"Who takes part: {', '.join(AUDIENCES)}.")
     ] = "employees",
-    team: Annotated[
-        str | None, typer.Option("--team", help="Team path, for --audience team.")
-    ] = None,
-    segment: Annotated[
-        str | None, typer.Option("--segment", help="Segment name, for --audience segment.")
-    ] = None,
-    opens: Annotated[str | None, typer.Option("--opens", help="First day (YYYY-MM-DD).")] = None,
-    closes: Annotated[str | None, typer.Option("--closes", help="Last day (YYYY-MM-DD).")] = None,
+    team: TeamOpt = None,
+    segment: SegmentOpt = None,
+    opens: OpensOpt = None,
+    closes: ClosesOpt = None,
     stages: Annotated[
         str | None,
         typer.Option("--stages", help="The funnel, comma-separated (default: the standard one)."),
@@ -138,14 +143,10 @@ def campaign_edit_(
     audience: Annotated[
         str | None, typer.Option("--audience", help=f"Who takes part: {', '.join(AUDIENCES)}.")
     ] = None,
-    team: Annotated[
-        str | None, typer.Option("--team", help="Team path, for --audience team.")
-    ] = None,
-    segment: Annotated[
-        str | None, typer.Option("--segment", help="Segment name, for --audience segment.")
-    ] = None,
-    opens: Annotated[str | None, typer.Option("--opens", help="First day (YYYY-MM-DD).")] = None,
-    closes: Annotated[str | None, typer.Option("--closes", help="Last day (YYYY-MM-DD).")] = None,
+    team: TeamOpt = None,
+    segment: SegmentOpt = None,
+    opens: OpensOpt = None,
+    closes: ClosesOpt = None,
     no_opening: Annotated[
         bool, typer.Option("--no-opening", help="Remove the first day: open from now on.")
     ] = False,
