@@ -19,7 +19,8 @@ Each day:
    there);
 3. Benjamini–Hochberg at ``fdr`` across terms (half at each scale) says which bursts
    are discoveries; a term is *flagged* once it has been a discovery on
-   ``persistence_days`` days in a row, was mentioned in at least ``min_support``
+   ``persistence_days`` days in a row (``new_term_persistence_days`` for a term never
+   mentioned before the recent window), was mentioned in at least ``min_support``
    messages on at least ``min_active_days`` distinct days of the recent window (a
    one-day blip never qualifies), and is either *strong* (``strong_support``
    mentions on ``strong_active_days`` days, ``strong_ratio`` times the expected) or
@@ -122,6 +123,7 @@ class TrendDetector:
         min_support: int = 3,
         min_active_days: int = 2,
         persistence_days: int = 2,
+        new_term_persistence_days: int = 1,
         strong_support: int = 10,
         strong_active_days: int = 4,
         strong_ratio: float = 4.0,
@@ -142,6 +144,7 @@ class TrendDetector:
         self.min_support = min_support
         self.min_active_days = min_active_days
         self.persistence_days = persistence_days
+        self.new_term_persistence_days = new_term_persistence_days
         self.strong_support = strong_support
         self.strong_active_days = strong_active_days
         self.strong_ratio = strong_ratio
@@ -200,8 +203,13 @@ class TrendDetector:
             raise ValueError("recent_days must be >= 2 and baseline_days >= recent_days")
         if not 0 < self.fdr < 1:
             raise ValueError(f"fdr must be in (0, 1), not {self.fdr}")
-        if self.min_support < 1 or self.persistence_days < 1 or self.min_active_days < 1:
-            raise ValueError("min_support, persistence_days and min_active_days must be >= 1")
+        if min(self.min_support, self.min_active_days) < 1 or (
+            min(self.persistence_days, self.new_term_persistence_days) < 1
+        ):
+            raise ValueError(
+                "min_support, min_active_days, persistence_days and "
+                "new_term_persistence_days must be >= 1"
+            )
 
     def _reset(self) -> None:
         self._names = name_keys(self.names)
@@ -353,6 +361,12 @@ class TrendDetector:
         expected_week = expected_counts(base[cand], vol_base, vol_week, self.prior_shape)
         expected_day = expected_counts(base[cand], vol_base, vol_day, self.prior_shape)
         rising = 2 * self._half[cand] >= recent[cand]
+        # A term never mentioned before the recent window needs fewer days of discovery:
+        # persistence guards against the day-to-day swings of known topics, while a new
+        # term's test already assumes a heavy tail (no baseline) and min_active_days keeps
+        # a one-day blip out.
+        unseen = self._df[cand] - recent[cand] <= 0
+        needed = np.where(unseen, self.new_term_persistence_days, self.persistence_days)
         strong = (
             (recent[cand] >= self.strong_support)
             & (active[cand] >= self.strong_active_days)
@@ -360,7 +374,7 @@ class TrendDetector:
         )
         flagged = (
             found
-            & (run[cand] >= self.persistence_days)
+            & (run[cand] >= needed)
             & (active[cand] >= self.min_active_days)
             & (strong | rising)
         )

@@ -32,7 +32,7 @@ from palabre.pipeline.runner import Progress, StageReport
 
 STAGE: Final = "trends"
 #: bump when the detector's settings or what it reads change: the next run recomputes
-VERSION: Final = f"trends-2-w{WINDOW_DAYS}"
+VERSION: Final = f"trends-3-w{WINDOW_DAYS}"
 
 
 def run_trends(
