@@ -112,6 +112,8 @@ def test_followers_add_reach_but_not_negativity() -> None:
         b.person: b for b in bearers.score_bearers(messages, reactions, mentions, {"gus": 50_000})
     }
     assert known["gus"].reach > plain["gus"].reach
+    # A large audience does not stand in for complaints that nobody takes up.
+    assert known["bea"].score > known["gus"].score
     assert known["gus"].negativity == plain["gus"].negativity
     assert known["gus"].followers == 50_000
     assert plain["gus"].followers is None

@@ -13,15 +13,19 @@ For each author, three factors multiplied, so that a person missing one of them 
   twice the watch's threshold for it, capped at 1; the author's negativity is the sum
   over their messages divided by their count plus one (one angry message out of one is
   not a pattern);
-* **reach**: how far their discontent travels. Per unit of discontent they voiced, the
-  replies from other people (an echo that carries discontent itself counts fully,
-  another reply half) and the reactions their messages received, each weighted by the
-  message's negativity; plus the mentions of them by others, their followers where a
-  source knows them (log scale) and their influence in the interaction graph (who
-  replies to, reacts to and mentions whom: PageRank by power iteration over a scipy
-  sparse matrix, scaled so that the average person scores 1); ``log(1 + the sum)``.
-  Reach enters **squared**: the definition is about discontent that reaches others,
-  and a frequent, negative but unheard author must not outrank one who is echoed;
+* **reach**: how far their discontent travels, from two parts multiplied. The *echo*:
+  per unit of discontent they voiced, the replies from other people (an echo that
+  carries discontent itself counts fully, another reply half) and the reactions their
+  messages received, each weighted by the message's negativity, plus the mentions of
+  them by others per negative message; ``log(1.5 + that)`` (an unheard complaint still
+  counts for something: its audience may read it). The *audience*: their
+  followers where a source knows them (log scale) plus their influence in the
+  interaction graph (who replies to, reacts to and mentions whom: PageRank by power
+  iteration over a scipy sparse matrix, scaled so that the average person scores 1);
+  ``log(1 + that)``. Reach is ``echo × √audience`` and enters the score **squared**
+  (``echo² × audience``): the definition is about discontent that reaches others, so a
+  frequent, negative but unheard author must not outrank one who is echoed, and a large
+  audience must not stand in for complaints that nobody takes up;
 * **recurrence**: on how many distinct days they voiced discontent, each day counting
   with its most negative message: ``log(1 + the sum over days)``.
 
@@ -57,6 +61,9 @@ NEGATIVE_FROM: Final = 0.5
 #: weights of the parts of reach
 REACTION_WEIGHT: Final = 0.5
 MENTION_WEIGHT: Final = 1.0
+#: the echo a complaint gets with no reply, reaction or mention: its audience may still
+#: read it (a post seen by 50,000 followers reaches them even if nobody answers)
+UNHEARD_ECHO: Final = 0.5
 DAMPING: Final = 0.85
 EVIDENCE: Final = 3
 
@@ -242,18 +249,16 @@ def score_bearers(
         mentions_in = int(mention_counts.get(person, 0))
         follower_count = followers.get(person)
         pull = influence[index[person]]
-        # Travel per unit of discontent voiced: a prolific grumbler is not a bearer
-        # because of volume alone (recurrence already counts the days).
+        # Echo: how far each complaint travels (per unit of discontent voiced, so that a
+        # prolific grumbler is not a bearer by volume alone; recurrence counts the days).
         travel = (row["replies"] + REACTION_WEIGHT * row["reactions"]) / max(
             row["negativity_sum"], 1.0
-        )
-        reach_sum = (
-            travel
-            + MENTION_WEIGHT * mentions_in
-            + (math.log1p(follower_count) if follower_count else 0.0)
-            + pull
-        )
-        reach = math.log1p(reach_sum)
+        ) + MENTION_WEIGHT * mentions_in / max(int(row["negative_messages"]), 1)
+        echo = math.log1p(UNHEARD_ECHO + travel)
+        # Audience: how many could hear them. A separate factor, not a term of the echo's
+        # sum: a large audience must not stand in for complaints that nobody takes up.
+        audience = math.log1p((math.log1p(follower_count) if follower_count else 0.0) + float(pull))
+        reach = echo * math.sqrt(audience)
         # Each day counts with its most negative message: steady grumbling adds up.
         strongest: dict[object, float] = {}
         for day, weight in zip(row["day"], row["weights"], strict=True):
