@@ -44,6 +44,21 @@ def test_pas_mal_is_mildly_positive(featurizer: Featurizer) -> None:
     assert plain["lex:pos"] > 0
 
 
+def test_spoken_french_without_ne_negates_the_verb_before_pas(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "j'aime pas", "fr")
+    assert "!aime" in counts
+    assert "aime" not in counts
+    assert counts.get("lex:neg", 0) > 0
+    assert counts.get("lex:pos", 0) == 0
+    counts, _ = feats(featurizer, "ça marche jamais", "fr")
+    assert "!marche" in counts
+    # English has no such rule, and a break just before « pas » (« ! ») stops it.
+    counts, _ = feats(featurizer, "I like pas", "en")
+    assert "like" in counts
+    counts, _ = feats(featurizer, "j'aime ! pas du tout", "fr")
+    assert "aime" in counts
+
+
 def test_english_not_and_never_negate(featurizer: Featurizer) -> None:
     counts, cues = feats(featurizer, "I am not disappointed", "en")
     assert "!disappointed" in counts

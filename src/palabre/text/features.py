@@ -9,7 +9,9 @@ the rules below run as numpy operations over the batch's token array:
   ``never``, ``...n't``) opens a scope over the next three tokens, closed early by
   ``!``, ``?``, a URL, a sentence end or a contrast word; a word inside it is the
   feature ``!word``, its valence is flipped and damped (× -0.74, so "pas mal" is
-  mildly positive) and a cue on it does not fire ("not disappointed");
+  mildly positive) and a cue on it does not fire ("not disappointed"); spoken French
+  drops « ne », so ``pas``, ``jamais``, ``rien``, ``guère`` also negate the word just
+  before them (« j'aime pas », « ça marche pas »);
 - **intensifiers / diminishers** (``très``, ``so``, ``un peu``, ``slightly``, an
   elongated ``sooo``) multiply the valence of the next opinion word; an elongated
   opinion word (``trooop``) counts 1.2×;
@@ -42,6 +44,7 @@ from palabre.text.table import (
     DOT,
     END,
     LANG_INDEX,
+    NEGATES_BEFORE,
     NEGATOR,
     TokenTable,
 )
@@ -156,6 +159,12 @@ class Featurizer:
             last_neg[1:] = acc[:-1]
         last_break = np.maximum.accumulate(np.where((flags & BREAKER) != 0, pos, _FAR))
         negated = (pos - last_neg <= NEGATION_SCOPE) & (last_neg > last_break)
+        # Spoken French drops « ne »: in « j'aime pas » the verb before « pas » is negated
+        # too (with « ne » it already is). A breaker or a negator before it is left alone.
+        if size > 1:
+            back = (flags[1:] & NEGATES_BEFORE) != 0
+            back &= (flags[:-1] & (BREAKER | NEGATOR)) == 0
+            negated[:-1] |= back
 
         # Contrast: clause weights inside a sentence, and sentence factors.
         kflags = flags[kept]

@@ -54,6 +54,8 @@ class LanguageLexicon:
     language: str
     valence: dict[str, float] = field(default_factory=dict)
     negators: frozenset[str] = frozenset()
+    #: Negators that also negate the word before them (spoken French: « j'aime pas »).
+    back_negators: frozenset[str] = frozenset()
     intensifiers: dict[str, float] = field(default_factory=dict)
     contrasts: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
@@ -133,6 +135,7 @@ def load_lexicon(language: str) -> LanguageLexicon:
     folder = lexicon_dir()
     lex = LanguageLexicon(language=language)
     negators: set[str] = set()
+    back_negators: set[str] = set()
     contrasts: set[str] = set()
     stopwords: set[str] = set()
     fw = folder / "function_words.tsv"
@@ -141,6 +144,9 @@ def load_lexicon(language: str) -> LanguageLexicon:
             continue
         if role == "negator":
             negators.add(word)
+        elif role == "negates_before":
+            negators.add(word)
+            back_negators.add(word)
         elif role in ("intensifier", "diminisher"):
             lex.intensifiers[word] = _float(fw, number, weight)
         elif role == "contrast":
@@ -150,6 +156,7 @@ def load_lexicon(language: str) -> LanguageLexicon:
         else:
             raise LexiconError(f"{fw}: line {number}: unknown role {role!r}")
     lex.negators = frozenset(negators)
+    lex.back_negators = frozenset(back_negators)
     lex.contrasts = frozenset(contrasts)
     lex.stopwords = frozenset(stopwords)
     valence_path = folder / f"valence_{language}.tsv"

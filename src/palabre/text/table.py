@@ -48,6 +48,7 @@ BREAKER = 4  # closes a negation scope
 DOT = 8  # ends a sentence and is dropped
 END = 16  # "!" / "?": ends a sentence and stays in it
 SEP = 32  # between two messages of a batch
+NEGATES_BEFORE = 64  # also negates the word before it (« j'aime pas »)
 CUE_ALWAYS = 128  # its one-word cue fires even inside a negation scope
 
 _DOTS = frozenset({".", "..", "...", "....", "…"})
@@ -353,6 +354,8 @@ class TokenTable:
             flags |= BREAKER
         if base in lex.negators or base.endswith("n't"):
             flags |= NEGATOR
+        if base in lex.back_negators:
+            flags |= NEGATES_BEFORE
         if base in lex.contrasts:
             flags |= CONTRAST | BREAKER
         valence = lex.valence.get(base)

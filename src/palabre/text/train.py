@@ -39,6 +39,7 @@ from palabre.text.features import Batch, Featurizer
 from palabre.text.language import LanguageIdentifier
 from palabre.text.lexicon import SIGNALS, lexicon_dir, load_lexicon
 from palabre.text.model import SENTIMENT_HEADS, SignalAnalyzer, default_model_path
+from palabre.text.stopwords import FRENCH as FRENCH_STOP_WORDS
 from palabre.text.table import BIAS, DENSE, NONE_ROW, FeatureSpace, TokenTable
 from palabre.text.tokenize import tokenize
 
@@ -297,8 +298,7 @@ def prepare(log: Callable[[str], None] = print) -> Prepared:
     x_text = x_text[:, order]
     x_lex = x_lex[:, order]
     shared = np.array([n in always for n in names], dtype=bool)
-    function_words = {w for lex in lexicons.values() for w in lex.stopwords}
-    stop = np.array([n.lstrip("!") in function_words for n in names], dtype=bool)
+    stop = np.array([n.lstrip("!") in _french_function_words() for n in names], dtype=bool)
     log(f"{len(text_rows)} training rows, {len(names)} features")
     # "Lexicon views" of the English rows: only the dense (language-independent)
     # features and the bias. They teach the heads to read those on their own, which
@@ -317,6 +317,25 @@ def prepare(log: Callable[[str], None] = print) -> Prepared:
         shared=shared,
         stop=stop,
     )
+
+
+#: the one-letter French words written with an apostrophe before a vowel (« n'a », « l'on »)
+_ELIDING = frozenset("cdjlmnst")
+
+
+def _french_function_words() -> frozenset[str]:
+    """The French words XED's French lines must not teach (they have no neutral class).
+
+    Every function word (the stop words of :mod:`palabre.text.stopwords` and of the
+    lexicon, the negators, their elided forms ``n'``, ``m'``, ``qu'``...) except those
+    with an opinion of their own in the lexicon (``bien``, ``merci``): left in, « à »,
+    « en » or « n' » learned "never neutral" from those lines, and any French message
+    leaned negative.
+    """
+    lex = load_lexicon("fr")
+    words = set(FRENCH_STOP_WORDS) | set(lex.stopwords) | set(lex.negators)
+    words |= {w + "'" for w in words if w in _ELIDING or (w.isalpha() and w.endswith("qu"))}
+    return frozenset(w for w in words if not lex.valence.get(w))
 
 
 def fit_sentiment(prep: Prepared, recipe: Recipe) -> np.ndarray:
