@@ -102,6 +102,21 @@ def test_intensifiers_raise_and_diminishers_lower_valence(featurizer: Featurizer
     )
 
 
+def test_an_intensifier_that_is_an_opinion_word_only_intensifies_before_one(
+    featurizer: Featurizer,
+) -> None:
+    # « super lente » is slow, very: neither good nor praise.
+    counts, cues = feats(featurizer, "la livraison est super lente", "fr")
+    assert counts.get("lex:pos", 0) == 0
+    assert counts["lex:neg"] > feats(featurizer, "la livraison est lente", "fr")[0]["lex:neg"]
+    assert not [c for c in cues if c.startswith("praise:")]
+    # Alone, or before a word with no opinion, it keeps its own valence and cue.
+    counts, cues = feats(featurizer, "c'est super", "fr")
+    assert counts["lex:pos"] > 0
+    assert [c for c in cues if c.startswith("praise:")]
+    assert feats(featurizer, "super livraison", "fr")[0]["lex:pos"] > 0
+
+
 def test_elongated_opinion_words_are_found_and_marked(featurizer: Featurizer) -> None:
     counts, _ = feats(featurizer, "c'est nuuuul", "fr")
     assert "nul" in counts

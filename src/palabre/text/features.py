@@ -13,8 +13,9 @@ the rules below run as numpy operations over the batch's token array:
   drops « ne », so ``pas``, ``jamais``, ``rien``, ``guère`` also negate the word just
   before them (« j'aime pas », « ça marche pas »);
 - **intensifiers / diminishers** (``très``, ``so``, ``un peu``, ``slightly``, an
-  elongated ``sooo``) multiply the valence of the next opinion word; an elongated
-  opinion word (``trooop``) counts 1.2×;
+  elongated ``sooo``) multiply the valence of the next opinion word, and one that is an
+  opinion word itself (``super``, ``trop``) then adds no valence of its own; an
+  elongated opinion word (``trooop``) counts 1.2×;
 - **contrast** (``mais``, ``but``, ``however``): in a sentence, the clause before the
   last contrast word weighs 0.5 and the rest 1.5; a sentence opening with one halves
   the sentences before it ("C'est lent. Mais le support est top.");
@@ -186,8 +187,11 @@ class Featurizer:
         lk = lang[kept]
         kneg = negated[kept]
         dense = np.zeros((n_sent, len(DENSE)), dtype=np.float32)
-        self._valence(dense, ids, lang, kept, ik, lk, kneg, w, tok_sent, n_sent)
-        hits = self._cues(dense, ids, lang, kept, ik, lk, kflags, negated, w, tok_sent, tok_msg)
+        intensifying = self._intensifying(ik, lk, tok_sent)
+        self._valence(dense, ids, lang, kept, ik, lk, kneg, w, tok_sent, n_sent, intensifying)
+        hits = self._cues(
+            dense, ids, lang, kept, ik, lk, kflags, negated, w, tok_sent, tok_msg, intensifying
+        )
 
         # Rows: the word (or !word), its stem, and the bigram it opens.
         rows = np.zeros((nk, 3), dtype=np.int32)
@@ -219,6 +223,22 @@ class Featurizer:
             hits=hits,
         )
 
+    def _intensifying(self, ik: np.ndarray, lk: np.ndarray, tok_sent: np.ndarray) -> np.ndarray:
+        """Which kept tokens are intensifiers of the opinion word that follows them.
+
+        Such a token that is an opinion word or a cue itself (« super », « trop ») then
+        adds neither valence nor cue of its own: « super lent » is slow, not good and
+        slow. Alone (« c'est super ») it keeps both.
+        """
+        t = self.table
+        out = np.zeros(len(ik), dtype=bool)
+        if len(ik) > 1:
+            boosts = t.intensity[lk, ik] != 1.0
+            out[:-1] = (
+                boosts[:-1] & (t.valence[lk[1:], ik[1:]] != 0) & (tok_sent[:-1] == tok_sent[1:])
+            )
+        return out
+
     def _valence(
         self,
         dense: np.ndarray,
@@ -231,9 +251,10 @@ class Featurizer:
         w: np.ndarray,
         tok_sent: np.ndarray,
         n_sent: int,
+        intensifying: np.ndarray,
     ) -> None:
         t = self.table
-        val = t.valence[lk, ik]
+        val = np.where(intensifying, np.float32(0.0), t.valence[lk, ik])
         nz = np.flatnonzero(val)
         if len(nz):
             prev = kept[nz] - 1
@@ -263,6 +284,7 @@ class Featurizer:
         w: np.ndarray,
         tok_sent: np.ndarray,
         tok_msg: np.ndarray,
+        intensifying: np.ndarray,
     ) -> list[tuple[int, int, int, int, float]]:
         """Add cue weights to the dense features; return the hits (for evidence)."""
         t = self.table
@@ -270,6 +292,7 @@ class Featurizer:
         one = np.flatnonzero(t.has_cue[lk, ik])
         if len(one):
             fire = ~negated[kept[one]] | ((kflags[one] & CUE_ALWAYS) != 0)
+            fire &= ~intensifying[one]
             one = one[fire]
             weights = t.cue[lk[one], ik[one]] * w[one, None]
             np.add.at(dense[:, _CUE0:], tok_sent[one], weights)
