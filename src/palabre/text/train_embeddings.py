@@ -50,7 +50,8 @@ def default_cache() -> Path:
     return Path(__file__).resolve().parents[3] / ".cache" / "embeddings"
 
 
-def _average_precision(scores: np.ndarray, truth: np.ndarray) -> float:
+def average_precision(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Average precision of ``scores`` ranking the true rows of ``truth`` first."""
     order = np.argsort(-scores, kind="mergesort")
     hits = truth[order].astype(np.float64)
     if not hits.sum():
@@ -166,7 +167,7 @@ def train_head(
         truth = np.array([bool(r.labels & labels) for r in calib])[mask]
         linear = rolled[mask, analyzer.head_index[head]].astype(np.float64)
         z = embedded[mask, heads.index(head)]
-        scores = {f"{w:.2f}": _average_precision(blend(linear, z, w), truth) for w in GRID}
+        scores = {f"{w:.2f}": average_precision(blend(linear, z, w), truth) for w in GRID}
         best = max(GRID, key=lambda w: (scores[f"{w:.2f}"], -w))
         blend_weights[head], selection[head] = best, scores
         cal = IsotonicCalibrator(min_bin=40).fit(blend(linear, z, best), truth)
