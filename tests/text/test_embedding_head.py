@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,5 +130,22 @@ def test_an_unknown_encoder_fails_before_anything_is_written(tmp_path: Path) -> 
         check=False,
     )
     assert done.returncode == 2
+    assert "unknown encoder 'bert'" in done.stderr
+    assert not out.exists()
+
+
+def test_an_unknown_encoder_in_the_setting_fails_with_its_name(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "hello"}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(
+        [*COMMAND, "--input", str(src), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PALABRE_SIGNALS_ENCODER": "bert"},
+    )
+    assert done.returncode == 2
+    assert "signals_encoder" in done.stderr
     assert "unknown encoder 'bert'" in done.stderr
     assert not out.exists()

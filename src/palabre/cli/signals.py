@@ -39,10 +39,19 @@ def score(
     ] = None,
 ) -> None:
     """Analyse every message of INPUT into OUTPUT (nothing is written if a line is bad)."""
+    from pydantic import ValidationError
+
     from palabre.config import get_settings
     from palabre.text.score import score_file
 
-    chosen = get_settings().signals_encoder if encoder is None else encoder.strip()
+    if encoder is None:
+        try:
+            chosen = get_settings().signals_encoder
+        except ValidationError as exc:
+            reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"invalid setting ({reasons})") from None
+    else:
+        chosen = encoder.strip()
     report = score_file(
         input_path, output_path, skip_bad=skip_bad, workers=workers, encoder=chosen or None
     )
