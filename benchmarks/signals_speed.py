@@ -1,6 +1,7 @@
 """Messages per second of the full signal analysis, beside VADER's polarity alone.
 
     python benchmarks/signals_speed.py [--messages 20000] [--workers 2] [--repeat 3]
+    python benchmarks/signals_speed.py --encoder minilm [--encoder-messages 1000]
 
 Messages are real text of 20-60 words: GoEmotions test comments (English) and XED
 French subtitle lines joined until the length is reached, half in each language
@@ -10,6 +11,11 @@ VADER (``pip install 'palabre[bench]'``) scores the same messages on one core.
 Each path runs ``--repeat`` times and the best run counts (the machine is shared:
 the best run is the one least disturbed by other work); CPU time per message of the
 one-core path is printed too, since it does not depend on what else runs.
+
+``--encoder minilm`` measures the sentence-embedding path instead (the embeddings
+extra): the encoder alone on the English messages, then the full analysis blended
+with it on ``--encoder-messages`` messages (half of them English, the ones it embeds),
+in this process (the encoder's matrix products use every core numpy is given).
 """
 
 from __future__ import annotations
@@ -54,13 +60,36 @@ def _best(repeat: int, run: Callable[[], object]) -> tuple[float, float]:
     return wall, cpu
 
 
+def encoder_speed(name: str, texts: list[str], repeat: int) -> int:
+    """Print messages/s of the encoder alone (English messages) and of the blended analysis."""
+    from palabre.text.embedding_head import blended_analyzer
+
+    analyzer = blended_analyzer(name)
+    english = texts[::2]  # messages() alternates English and French
+    analyzer.encoder.encode(english[:8])  # loads the model outside the timing
+    encode, encode_cpu = _best(repeat, lambda: analyzer.encoder.encode(english))
+    blended, _ = _best(repeat, lambda: analyze_in_chunks(texts, encoder=name))
+    plain, _ = _best(repeat, lambda: analyze_in_chunks(texts))
+    n = len(texts)
+    print(f"messages: {n} (20-60 words, half French, half English); encoder {name}")
+    print(f"{name} encoder alone, English messages:     {len(english) / encode:10,.1f} messages/s")
+    print(f"  CPU time per English message:          {encode_cpu / len(english) * 1e3:10.1f} ms")
+    print(f"palabre full analysis + {name}, all messages: {n / blended:10,.1f} messages/s")
+    print(f"palabre full analysis alone (same run):  {n / plain:10,.0f} messages/s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print messages/s for each path."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--encoder", default=None, help="measure this sentence encoder's path")
+    parser.add_argument("--encoder-messages", type=int, default=1000)
     args = parser.parse_args(argv)
+    if args.encoder:
+        return encoder_speed(args.encoder, messages(args.encoder_messages), args.repeat)
     texts = messages(args.messages)
     n = len(texts)
     analyzer = default_analyzer()

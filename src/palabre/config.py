@@ -94,6 +94,14 @@ class Settings(BaseSettings):
             "a larger upload is refused with 413 and nothing is kept."
         ),
     )
+    signals_encoder: str = Field(
+        default="",
+        description=(
+            "Sentence encoder blended into the signals of English messages by palabre analyze "
+            "(minilm: needs the embeddings extra, see docs/signals.md); empty: off, the linear "
+            "model alone. Switching it on or off rescores every message."
+        ),
+    )
     display_time_zone: str = Field(
         default="UTC",
         description="Time zone in which the web interface shows dates and times (IANA name).",
@@ -167,6 +175,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @field_validator("signals_encoder")
+    @classmethod
+    def _known_encoder(cls, value: str) -> str:
+        from palabre.text.embeddings import ENCODERS
+
+        value = value.strip()
+        if value and value not in ENCODERS:
+            raise ValueError(f"unknown encoder {value!r} (known: {', '.join(sorted(ENCODERS))})")
         return value
 
     @property

@@ -10,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.config import Settings
 from palabre.customers.models import SegmentDay
 from palabre.db.engine import transaction
 from palabre.pipeline.models import AnalysisWatermark, MessageSignal
 from palabre.pipeline.runner import run_analysis
 from palabre.pipeline.stage import LocalEngine, Stage, Tables
+from tests.datasets import require_minilm
 from tests.pipeline import world
 
 
@@ -221,3 +223,21 @@ def test_a_segment_refresh_recomputes_every_day(built: sessionmaker[Session]) ->
         )
     # Every message by Claire, Paul or Uma: authors cycle claire, paul, uma, alice, claire.
     assert volume == 24
+
+
+def test_switching_the_sentence_encoder_on_or_off_rescores_every_message(
+    built: sessionmaker[Session], settings: Settings
+) -> None:
+    require_minilm()
+    run_analysis(built, engine=LocalEngine(workers=1), settings=settings)
+    with_encoder = settings.model_copy(update={"signals_encoder": "minilm"})
+    report = run_analysis(built, engine=LocalEngine(workers=1), settings=with_encoder)
+    assert report.stage("score").rows_out == 30
+    with built() as session:
+        versions = set(session.scalars(sa.select(MessageSignal.model_version)))
+    assert len(versions) == 1
+    assert next(iter(versions)).endswith("+minilm")
+    again = run_analysis(built, engine=LocalEngine(workers=1), settings=with_encoder)
+    assert again.stage("score").rows_out == 0
+    off = run_analysis(built, engine=LocalEngine(workers=1), settings=settings)
+    assert off.stage("score").rows_out == 30

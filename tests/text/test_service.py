@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,7 @@ from palabre.pipeline.stage import LocalEngine
 from palabre.privacy.models import AuditEntry
 from palabre.text import service
 from palabre.text.models import SignalAdaptation, SignalCorrection
+from tests.datasets import require_minilm
 from tests.pipeline import world
 
 
@@ -178,3 +180,14 @@ def test_the_command_line_corrects_declares_terms_and_trains(
     code, out = run_cli(settings, "signals", "terms", "remove", "1")
     assert code != 0
     assert "no domain term 1" in out
+
+
+def test_train_scores_with_the_encoder_analyze_uses() -> None:
+    require_minilm()
+    texts = ["Nobody answers the phone, this is ridiculous.", "Personne ne répond, c'est nul."]
+    hints: list[str | None] = ["en", "fr"]
+    plain_langs, plain = service.shipped_scorer(texts, hints)
+    blended_langs, blended = service.scorer_for("minilm")(texts, hints)
+    assert plain_langs == blended_langs == ["en", "fr"]
+    assert not np.array_equal(blended[0], plain[0])  # English: blended with the head
+    np.testing.assert_array_equal(blended[1], plain[1])  # French: the linear model alone

@@ -29,11 +29,32 @@ def score(
         bool, typer.Option("--skip-bad", help="Skip (and report) bad lines instead of failing.")
     ] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes to use.")] = 1,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            "--encoder",
+            help="Blend a sentence encoder into English messages (minilm; needs the "
+            "embeddings extra). Default: PALABRE_SIGNALS_ENCODER, empty = off.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every message of INPUT into OUTPUT (nothing is written if a line is bad)."""
+    from pydantic import ValidationError
+
+    from palabre.config import get_settings
     from palabre.text.score import score_file
 
-    report = score_file(input_path, output_path, skip_bad=skip_bad, workers=workers)
+    if encoder is None:
+        try:
+            chosen = get_settings().signals_encoder
+        except ValidationError as exc:
+            reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"invalid setting ({reasons})") from None
+    else:
+        chosen = encoder.strip()
+    report = score_file(
+        input_path, output_path, skip_bad=skip_bad, workers=workers, encoder=chosen or None
+    )
     for number, why in report.bad:
         err_console.print(f"skipped {input_path}: line {number}: {why}", highlight=False)
     typer.echo(f"{report.written} message(s) scored into {output_path}")
@@ -169,8 +190,9 @@ def train_workspace(
     from palabre.text import service
 
     with transaction(state(ctx).sessions()) as session:
+        scorer = service.scorer_for(state(ctx).settings.signals_encoder or None)
         report = service.train(
-            session, service.shipped_scorer, actor=system_actor(), min_corrections=min_corrections
+            session, scorer, actor=system_actor(), min_corrections=min_corrections
         )
     if as_json:
         payload = {

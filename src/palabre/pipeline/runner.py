@@ -129,7 +129,8 @@ def run_analysis(
     started = time.perf_counter()
     report = AnalysisReport()
     report.stages.append(_search_index(sessions, progress))
-    report.stages.append(_score(sessions, engine, full, progress, chunk_size))
+    encoder = settings.signals_encoder if settings is not None else None
+    report.stages.append(_score(sessions, engine, full, progress, chunk_size, encoder or None))
     report.stages.append(_segment_days(sessions, engine, full, progress, chunk_size))
     report.stages.append(_alerts(sessions, engine, full, progress, settings))
     # Imported here: the root-cause runner reads this module's helpers.
@@ -212,14 +213,16 @@ def _score(
     full: bool,
     progress: Progress | None,
     chunk_size: int,
+    encoder: str | None = None,
 ) -> StageReport:
     with transaction(sessions) as session:
         adaptation = text_service.current_adaptation(session)
-    stage = ScoreStage(adaptation)
+    stage = ScoreStage(adaptation, encoder)
     report = StageReport(stage.name)
     started = time.perf_counter()
-    # A new adaptation (``palabre train``) is a new model: every message is scored again.
-    version = f"{stage.version}:{model_version()}"
+    # A new adaptation (``palabre train``) is a new model: every message is scored again;
+    # so is switching a sentence encoder on or off (its name is in the model version).
+    version = f"{stage.version}:{model_version(encoder)}"
     if adaptation is not None:
         version += f":{adaptation.digest}"
     joined = _message.outerjoin(_signal, _signal.c.message_id == _message.c.id)

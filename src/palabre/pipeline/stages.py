@@ -14,7 +14,7 @@ import polars as pl
 from palabre.customers import alerting, watch
 from palabre.pipeline.stage import Stage, Tables
 from palabre.text.adaptation import Adaptation
-from palabre.text.model import EVIDENCE_THRESHOLD, SENTIMENT_LABELS, default_model_path
+from palabre.text.model import EVIDENCE_THRESHOLD, SENTIMENT_LABELS
 from palabre.text.parallel import analyze_parallel
 
 #: the signal columns of ``message_signal``, in the order the text module gives them
@@ -23,10 +23,12 @@ _LANGUAGE_HINTS: Final = frozenset({"fr", "en"})
 
 
 @cache
-def model_version() -> str:
-    """The shipped weights' identity: a digest of the weights file (new weights: rescore)."""
-    digest = hashlib.sha256(default_model_path().read_bytes()).hexdigest()
-    return f"signals-{digest[:16]}"
+def model_version(encoder: str | None = None) -> str:
+    """The shipped weights' identity: a digest of the weights file (new weights: rescore),
+    and the sentence encoder's name and head when one is on (toggling it: rescore)."""
+    from palabre.text.embedding_head import model_version as weights_version
+
+    return weights_version(encoder or None)
 
 
 def language_hint(language: str | None) -> str | None:
@@ -61,9 +63,11 @@ class ScoreStage(Stage):
     outputs: ClassVar[tuple[str, ...]] = ("message_signal",)
     parallel: ClassVar[bool] = True
 
-    def __init__(self, adaptation: Adaptation | None = None) -> None:
+    def __init__(self, adaptation: Adaptation | None = None, encoder: str | None = None) -> None:
         #: the workspace's adaptation of the model (``palabre train``), applied on top
         self.adaptation = adaptation
+        #: the sentence encoder blended into English messages (None: the linear model)
+        self.encoder = encoder or None
 
     def run(self, tables: Tables, *, workers: int = 1) -> dict[str, pl.DataFrame]:
         """Score every row of ``messages``, in order."""
@@ -73,7 +77,7 @@ class ScoreStage(Stage):
             message_text(t, x) for t, x in zip(titles, messages["text"].to_list(), strict=True)
         ]
         hints = [language_hint(v) for v in messages["language"].to_list()]
-        batch = analyze_parallel(texts, hints, workers)
+        batch = analyze_parallel(texts, hints, workers, encoder=self.encoder)
         probs = batch.probs.astype(np.float64)
         evidence_of = [batch.evidence.get(i, {}) for i in range(messages.height)]
         if self.adaptation is not None:

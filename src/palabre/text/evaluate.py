@@ -15,8 +15,12 @@ import numpy as np
 from palabre.text import data
 from palabre.text.calibration import expected_calibration_error
 from palabre.text.data import Example
+from palabre.text.embedding_head import BlendedAnalyzer
 from palabre.text.lexicon import SIGNALS
 from palabre.text.model import SENTIMENT_LABELS, SignalAnalyzer
+
+#: The linear model, or the linear model blended with an encoder's head.
+Analyzer = SignalAnalyzer | BlendedAnalyzer
 
 #: The GoEmotions classes the issue compares with the paper's BERT.
 GOEMOTIONS_CLASSES = {
@@ -46,7 +50,7 @@ class Figure:
     goal: str = ""
 
 
-def _macro(y_true: list[int], y_pred: list[int], k: int) -> tuple[float, float]:
+def macro_scores(y_true: list[int], y_pred: list[int], k: int) -> tuple[float, float]:
     """Macro recall and macro F1 over ``k`` classes."""
     t = np.asarray(y_true)
     p = np.asarray(y_pred)
@@ -61,13 +65,13 @@ def _macro(y_true: list[int], y_pred: list[int], k: int) -> tuple[float, float]:
 
 
 def sentiment_figures(
-    analyzer: SignalAnalyzer, name: str, rows: list[Example], goal: str = ""
+    analyzer: Analyzer, name: str, rows: list[Example], goal: str = ""
 ) -> list[Figure]:
     """Three-class sentiment: macro recall, macro F1 and accuracy."""
     results = analyzer.analyze([r.text for r in rows], [r.language for r in rows])
     truth = [SENTIMENT_LABELS.index(next(iter(r.labels))) for r in rows]
     pred = results.labels.tolist()
-    recall, f1 = _macro(truth, pred, 3)
+    recall, f1 = macro_scores(truth, pred, 3)
     acc = float(np.mean(np.asarray(truth) == np.asarray(pred)))
     return [
         Figure(name, "macro_recall", recall, len(rows), goal if "recall" in goal else ""),
@@ -76,23 +80,20 @@ def sentiment_figures(
     ]
 
 
-def polarity_accuracy(analyzer: SignalAnalyzer, rows: list[Example]) -> float:
+def polarity_accuracy(analyzer: Analyzer, rows: list[Example]) -> float:
     """Two-class accuracy: positive when the sentiment score is above zero."""
     results = analyzer.analyze([r.text for r in rows], [r.language for r in rows])
     positive = np.array(["positive" in r.labels for r in rows])
     return float(np.mean((results.scores > 0) == positive))
 
 
-def _signal_probs(analyzer: SignalAnalyzer, rows: list[Example]) -> dict[str, np.ndarray]:
+def _signal_probs(analyzer: Analyzer, rows: list[Example]) -> dict[str, np.ndarray]:
     results = analyzer.analyze([r.text for r in rows], [r.language for r in rows])
     return {s: results.probs[:, k].astype(np.float64) for k, s in enumerate(SIGNALS)}
 
 
-def _aux_probs(analyzer: SignalAnalyzer, rows: list[Example], head: str) -> np.ndarray:
-    if head in analyzer.calibration or head in ("anger", "annoyance", "disapproval"):
-        _, _, rolled, _ = analyzer.raw_scores([r.text for r in rows], [r.language for r in rows])
-        return analyzer.calibrate(head, rolled[:, analyzer.head_index[head]].astype(np.float64))
-    raise KeyError(head)
+def _aux_probs(analyzer: Analyzer, rows: list[Example], head: str) -> np.ndarray:
+    return analyzer.head_probabilities([r.text for r in rows], [r.language for r in rows], head)
 
 
 def _best_threshold(probs: np.ndarray, truth: np.ndarray) -> float:
@@ -113,7 +114,7 @@ def _f1(pred: np.ndarray, truth: np.ndarray) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def goemotions_figures(analyzer: SignalAnalyzer) -> list[Figure]:
+def goemotions_figures(analyzer: Analyzer) -> list[Figure]:
     """Per-class F1 on GoEmotions test (threshold from dev), and ECE of the calibrated
     signals on GoEmotions test."""
     dev = data.goemotions("dev")
@@ -133,7 +134,7 @@ def goemotions_figures(analyzer: SignalAnalyzer) -> list[Figure]:
     return figures
 
 
-def xed_figures(analyzer: SignalAnalyzer) -> list[Figure]:
+def xed_figures(analyzer: Analyzer) -> list[Figure]:
     """Discontent on XED's held-out split, English and French: ECE and F1 at 0.5."""
     figures: list[Figure] = []
     for language in ("en", "fr"):
@@ -147,8 +148,11 @@ def xed_figures(analyzer: SignalAnalyzer) -> list[Figure]:
     return figures
 
 
-def language_figures(analyzer: SignalAnalyzer) -> list[Figure]:
-    """Language identification accuracy on French and English test sets."""
+def language_figures(analyzer: Analyzer) -> list[Figure]:
+    """Language identification accuracy on French and English test sets (an encoder
+    does not change it: the linear model's identifier decides)."""
+    if isinstance(analyzer, BlendedAnalyzer):
+        analyzer = analyzer.base
     sets = {
         "xlmt fr test": data.xlmt("fr", "test"),
         "xlmt en test": data.xlmt("en", "test"),
@@ -164,9 +168,7 @@ def language_figures(analyzer: SignalAnalyzer) -> list[Figure]:
     return figures
 
 
-def all_figures(
-    analyzer: SignalAnalyzer, progress: Callable[[str], None] | None = None
-) -> list[Figure]:
+def all_figures(analyzer: Analyzer, progress: Callable[[str], None] | None = None) -> list[Figure]:
     """Every figure ``palabre eval signals`` prints."""
     steps: list[tuple[str, Callable[[], list[Figure]]]] = [
         (

@@ -250,37 +250,57 @@ class SignalAnalyzer:
         )
         return out
 
-    def sentiment(self, languages: list[str], message: np.ndarray) -> np.ndarray:
-        """Probabilities of negative / neutral / positive (with the per-language offsets)."""
+    def sentiment_logits(self, languages: list[str], message: np.ndarray) -> np.ndarray:
+        """Logits of negative / neutral / positive (with the per-language offsets)."""
         logits = message[:, self.sentiment_cols].astype(np.float64)
         for lang, offset in self.sentiment_offsets.items():
             if offset.any():
                 mask = np.array([x == lang for x in languages], dtype=bool)
                 logits[mask] += offset
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
+        return logits
+
+    def sentiment(self, languages: list[str], message: np.ndarray) -> np.ndarray:
+        """Probabilities of negative / neutral / positive (with the per-language offsets)."""
+        return softmax(self.sentiment_logits(languages, message))
+
+    def signal_probabilities(self, languages: list[str], rolled: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities ``(n, len(SIGNALS))`` from the rolled-up raw scores."""
+        probs = np.empty((len(languages), len(SIGNALS)), dtype=np.float32)
+        for k, s in enumerate(SIGNALS):
+            probs[:, k] = self.calibrate(s, rolled[:, self.signal_cols[k]].astype(np.float64))
+            for lang in ("fr", "en"):
+                if f"{s}@{lang}" in self.calibration:
+                    mask = np.array([x == lang for x in languages], dtype=bool)
+                    raw = rolled[mask, self.signal_cols[k]].astype(np.float64)
+                    probs[mask, k] = self.calibrate(f"{s}@{lang}", raw)
         return probs
+
+    def head_probabilities(
+        self, texts: list[str], languages: list[str | None] | None, head: str
+    ) -> np.ndarray:
+        """Calibrated probability of one binary head (a signal, or an auxiliary
+        GoEmotions class such as ``anger``) for each text, ignoring per-language maps."""
+        _, _, rolled, _ = self.raw_scores(texts, languages)
+        return self.calibrate(head, rolled[:, self.head_index[head]].astype(np.float64))
+
+    def result(
+        self, languages: list[str], sentiment: np.ndarray, probs: np.ndarray, batch: Batch
+    ) -> SignalBatch:
+        """The :class:`SignalBatch` of sentiment probabilities ``(n, 3)`` and signal
+        probabilities, with the evidence of the raised signals."""
+        return SignalBatch(
+            languages=languages,
+            labels=sentiment.argmax(axis=1).astype(np.int8),
+            scores=(sentiment[:, 2] - sentiment[:, 0]).astype(np.float32),
+            probs=probs,
+            evidence=self._evidence(batch, probs),
+        )
 
     def analyze(self, texts: list[str], languages: list[str | None] | None = None) -> SignalBatch:
         """Analyse a batch of messages (``languages[i]`` overrides identification)."""
         langs, message, rolled, batch = self.raw_scores(texts, languages)
         sent = self.sentiment(langs, message)
-        probs = np.empty((len(texts), len(SIGNALS)), dtype=np.float32)
-        for k, s in enumerate(SIGNALS):
-            probs[:, k] = self.calibrate(s, rolled[:, self.signal_cols[k]].astype(np.float64))
-            for lang in ("fr", "en"):
-                if f"{s}@{lang}" in self.calibration:
-                    mask = np.array([x == lang for x in langs], dtype=bool)
-                    raw = rolled[mask, self.signal_cols[k]].astype(np.float64)
-                    probs[mask, k] = self.calibrate(f"{s}@{lang}", raw)
-        return SignalBatch(
-            languages=langs,
-            labels=sent.argmax(axis=1).astype(np.int8),
-            scores=(sent[:, 2] - sent[:, 0]).astype(np.float32),
-            probs=probs,
-            evidence=self._evidence(batch, probs),
-        )
+        return self.result(langs, sent, self.signal_probabilities(langs, rolled), batch)
 
     def _evidence(self, b: Batch, probs: np.ndarray) -> dict[int, dict[str, list[str]]]:
         """Spans that pushed each raised signal up: its cue phrases first (strongest
@@ -325,6 +345,15 @@ class SignalAnalyzer:
             if spans:
                 out.setdefault(m, {})[SIGNALS[s]] = spans[:_MAX_EVIDENCE]
         return out
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax (float64)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    probs: np.ndarray = np.exp(z)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs
 
 
 @cache

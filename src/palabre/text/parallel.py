@@ -10,31 +10,49 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from palabre.text.model import SignalBatch, default_analyzer
+from palabre.text.model import SignalAnalyzer, SignalBatch, default_analyzer
+
+if TYPE_CHECKING:
+    from palabre.text.embedding_head import BlendedAnalyzer
 
 _CHUNK = 2000
 # Inherited by forked workers (set just before the pool starts, cleared after).
-_SHARED: tuple[Sequence[str], Sequence[str | None]] = ((), ())
+_SHARED: tuple[Sequence[str], Sequence[str | None], str | None] = ((), (), None)
+
+
+def analyzer_for(encoder: str | None) -> SignalAnalyzer | BlendedAnalyzer:
+    """The shipped analyzer, blended with ``encoder``'s head when one is named."""
+    if not encoder:
+        return default_analyzer()
+    from palabre.text.embedding_head import blended_analyzer
+
+    return blended_analyzer(encoder)
 
 
 def _work_slice(bounds: tuple[int, int]) -> SignalBatch:
-    texts, languages = _SHARED
+    texts, languages, encoder = _SHARED
     start, end = bounds
-    return default_analyzer().analyze(list(texts[start:end]), list(languages[start:end]))
+    analyzer = analyzer_for(encoder)
+    return analyzer.analyze(list(texts[start:end]), list(languages[start:end]))
 
 
-def _work(batch: tuple[list[str], list[str | None]]) -> SignalBatch:
-    texts, languages = batch
-    return default_analyzer().analyze(texts, languages)
+def _work(batch: tuple[list[str], list[str | None], str | None]) -> SignalBatch:
+    texts, languages, encoder = batch
+    return analyzer_for(encoder).analyze(texts, languages)
 
 
 def analyze_in_chunks(
-    texts: Sequence[str], languages: Sequence[str | None] | None = None, chunk: int = _CHUNK
+    texts: Sequence[str],
+    languages: Sequence[str | None] | None = None,
+    chunk: int = _CHUNK,
+    encoder: str | None = None,
 ) -> SignalBatch:
-    """Analyse ``texts`` in this process, ``chunk`` messages at a time (memory stays flat)."""
+    """Analyse ``texts`` in this process, ``chunk`` messages at a time (memory stays flat);
+    ``encoder`` names a sentence encoder to blend in (English messages)."""
     langs: list[str | None] = list(languages) if languages is not None else [None] * len(texts)
-    analyzer = default_analyzer()
+    analyzer = analyzer_for(encoder)
     parts = [
         analyzer.analyze(list(texts[i : i + chunk]), langs[i : i + chunk])
         for i in range(0, len(texts), chunk)
@@ -43,25 +61,28 @@ def analyze_in_chunks(
 
 
 def analyze_parallel(
-    texts: Sequence[str], languages: Sequence[str | None] | None = None, workers: int = 2
+    texts: Sequence[str],
+    languages: Sequence[str | None] | None = None,
+    workers: int = 2,
+    encoder: str | None = None,
 ) -> SignalBatch:
     """Analyse ``texts`` in order with ``workers`` processes (1 = in this process)."""
     global _SHARED
     langs: list[str | None] = list(languages) if languages is not None else [None] * len(texts)
     if workers <= 1 or len(texts) <= _CHUNK:
-        return analyze_in_chunks(texts, langs)
+        return analyze_in_chunks(texts, langs, encoder=encoder)
     bounds = [(i, min(i + _CHUNK, len(texts))) for i in range(0, len(texts), _CHUNK)]
     if "fork" in multiprocessing.get_all_start_methods():
         # fork shares the loaded weights and the texts with the workers (copy-on-write).
-        default_analyzer()
-        _SHARED = (texts, langs)
+        analyzer_for(encoder)
+        _SHARED = (texts, langs, encoder)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_work_slice, bounds, chunksize=1)
         finally:
-            _SHARED = ((), ())
+            _SHARED = ((), (), None)
     else:
-        batches = [(list(texts[a:b]), langs[a:b]) for a, b in bounds]
+        batches = [(list(texts[a:b]), langs[a:b], encoder) for a, b in bounds]
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
             parts = pool.map(_work, batches, chunksize=1)
     return SignalBatch.concat(parts)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from palabre.errors import ImportFormatError
-from palabre.text.parallel import analyze_parallel
+from palabre.text.parallel import analyze_parallel, analyzer_for
 
 LANGUAGE_VALUES = ("fr", "en", "other")
 _MAX_REPORTED = 20
@@ -81,9 +81,14 @@ def read_rows(path: Path) -> tuple[list[_Row], list[tuple[int, str]]]:
 
 
 def score_file(
-    input_path: Path, output_path: Path, skip_bad: bool = False, workers: int = 1
+    input_path: Path,
+    output_path: Path,
+    skip_bad: bool = False,
+    workers: int = 1,
+    encoder: str | None = None,
 ) -> ScoreReport:
-    """Score ``input_path`` into ``output_path`` (see the module docstring)."""
+    """Score ``input_path`` into ``output_path`` (see the module docstring); ``encoder``
+    blends a sentence encoder's head into the English messages' scores."""
     rows, bad = read_rows(input_path)
     if bad and not skip_bad:
         listed = "; ".join(f"line {n}: {why}" for n, why in bad[:_MAX_REPORTED])
@@ -93,7 +98,12 @@ def score_file(
             f"{len(bad)} bad line(s): {listed}{more}; nothing written",
             hint="use --skip-bad to score the other lines",
         )
-    results = analyze_parallel([r.text for r in rows], [r.language for r in rows], workers)
+    if encoder:
+        # An unknown encoder or a missing package fails here, before anything is written.
+        analyzer_for(encoder)
+    results = analyze_parallel(
+        [r.text for r in rows], [r.language for r in rows], workers, encoder=encoder
+    )
     output_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", dir=output_path.parent)
     try:

@@ -256,7 +256,19 @@ def train(
 
 def shipped_scorer(texts: list[str], hints: list[str | None]) -> tuple[list[str], np.ndarray]:
     """The shipped model's languages and signal probabilities (for :func:`train`)."""
-    from palabre.text.model import default_analyzer
+    return scorer_for(None)(texts, hints)
 
-    batch = default_analyzer().analyze(texts, hints)
-    return batch.languages, batch.probs.astype(np.float64)
+
+def scorer_for(encoder: str | None) -> Scorer:
+    """The scorer ``palabre analyze`` uses: the shipped model, blended with ``encoder``
+    (``PALABRE_SIGNALS_ENCODER``) when one is named, so that the adaptation is fitted on
+    the probabilities it will correct."""
+    from palabre.text.parallel import analyzer_for
+
+    analyzer = analyzer_for(encoder)
+
+    def score(texts: list[str], hints: list[str | None]) -> tuple[list[str], np.ndarray]:
+        batch = analyzer.analyze(texts, hints)
+        return batch.languages, batch.probs.astype(np.float64)
+
+    return score
