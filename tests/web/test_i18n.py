@@ -181,3 +181,9 @@ def test_translated_strings_escape_what_fills_them_and_keep_their_percent_signs(
         "dernière activité le &lt;b&gt;|Chercher|250+ messages trouvés"
     )
     assert template.render(locale="en") == "last activity &lt;b&gt;|Search|250+ messages found"
+    # Placeholders may bear the names of the functions' own parameters.
+    named = env.from_string(
+        "{% trans count=2, message='m' %}{{ count }} {{ message }} a"
+        "{% pluralize %}{{ count }} {{ message }} b{% endtrans %}"
+    )
+    assert named.render(locale="en") == "2 m b"

@@ -116,7 +116,7 @@ def choose_locale(chosen: object, account_locale: str | None, accept_language: s
 
 
 @pass_context
-def _gettext(context: Context, message: str, **variables: Any) -> str:
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
     text: str = translations(context["locale"]).gettext(message)
     if context.eval_ctx.autoescape:
         text = Markup(text)
@@ -125,7 +125,7 @@ def _gettext(context: Context, message: str, **variables: Any) -> str:
 
 
 @pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int, **variables: Any) -> str:
+def _ngettext(context: Context, singular: str, plural: str, count: int, /, **variables: Any) -> str:
     variables.setdefault("num", count)
     text: str = translations(context["locale"]).ngettext(singular, plural, count)
     if context.eval_ctx.autoescape:
