@@ -201,7 +201,8 @@ def datetime_formatter(format: str, locale: str) -> Callable[[dt.datetime], str]
     month names and AM/PM (time zones, weekdays) are left to babel.
     """
     pattern, loc = _datetime_pattern(format, locale)
-    names = set(_FIELD.findall(pattern.format))
+    template = cast(str, pattern.format)  # "%(d)s %(MMM)s ...": babel's types say otherwise
+    names = set(_FIELD.findall(template))
     fields = dict(_NUMERIC_FIELDS)
     for width in ("MMM", "MMMM"):
         if width in names:
@@ -218,7 +219,6 @@ def datetime_formatter(format: str, locale: str) -> Callable[[dt.datetime], str]
     if not names <= fields.keys():
         return lambda value: pattern.apply(value, loc)
     used = [(name, fields[name]) for name in names]
-    template = pattern.format
     return lambda value: template % {name: write(value) for name, write in used}
 
 
