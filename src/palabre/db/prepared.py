@@ -5,9 +5,9 @@ through ``Session.execute``, a statement costs SQLAlchemy some 0.5 ms before and
 the database's own work (building it, computing its cache key, the ORM's execution
 context), several times what SQLite takes to answer a lookup by key. Built once with
 bind parameters, kept (a module constant or an ``lru_cache``-d builder) and run on the
-connection with :func:`rows`, the same statement costs about 0.05 ms (a thread's
-messages on the 1 M-message demo: 0.59 ms built and sent through the session, 0.05 ms
-built once and run here).
+connection with :func:`rows`, the same statement costs about 0.06 ms (a thread's
+messages on the 1 M-message demo: 0.47 ms of CPU built and sent through the session,
+0.06 ms built once and run here; ``benchmarks/statement_cost.py``).
 
 Results are plain rows (``row.name``), never ORM objects: nothing is added to the
 session's identity map, and nothing a page reads this way can be changed by mistake.
