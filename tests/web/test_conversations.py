@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.accounts.models import ROLES
 from palabre.connectors.importer import import_path
-from palabre.fabric import browse
+from palabre.fabric import search
 from tests.people.data import channel_id, import_company, thread_of
 from tests.web.querycount import statements
 
@@ -308,7 +308,7 @@ def test_a_search_with_more_hits_than_it_counts_says_so(
     assert exact["total_exact"] is True
     assert exact["total"] > 2
     # Counting stops at the limit (250 by default): the page and the API say "more".
-    monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 2)
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 2)
     capped = admin.get("/api/v1/messages/search", params={"q": "e"}).json()
     assert (capped["total"], capped["total_exact"]) == (2, False)
     assert len(capped["items"]) == exact["total"]  # the page itself is whole

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel import dates
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.identity.models import Person
@@ -141,8 +146,6 @@ def test_numbers_on_the_home_page_follow_the_language(
 
 
 def test_dates_are_formatted_per_locale_in_the_display_time_zone() -> None:
-    import datetime as dt
-
     env = __import__("palabre.web.templating", fromlist=["environment"]).environment()
     moment = dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC)
     template = env.from_string("{{ moment | date('long') }} {{ 0.256 | percent(1) }}")
@@ -151,3 +154,36 @@ def test_dates_are_formatted_per_locale_in_the_display_time_zone() -> None:
     assert template.render(moment=moment, locale="fr", time_zone="Europe/Zurich") == (
         "6 mars 2026 25,6\u00a0%"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1)),
+    locale=st.sampled_from(i18n.LOCALES),
+    width=st.sampled_from(("short", "medium", "long", "full", "d MMM y, HH:mm", "h:mm a")),
+)
+def test_timestamps_read_exactly_as_babel_writes_them(
+    moment: dt.datetime, locale: str, width: str
+) -> None:
+    # The page's formatter writes numbers and month names itself: never differently.
+    aware = moment.replace(tzinfo=ZoneInfo("Europe/Zurich"))
+    expected = dates.format_datetime(aware, width, tzinfo=aware.tzinfo, locale=locale)
+    assert i18n.datetime_formatter(width, locale)(aware) == expected
+
+
+def test_translated_strings_escape_what_fills_them_and_keep_their_percent_signs() -> None:
+    env = __import__("palabre.web.templating", fromlist=["environment"]).environment()
+    template = env.from_string(
+        '{{ _("last activity %(when)s", when="<b>") }}|{{ _("Search") }}|'
+        '{{ ngettext("%(num)s message found", "%(num)s messages found", 3, num="250+") }}'
+    )
+    assert template.render(locale="fr") == (
+        "dernière activité le &lt;b&gt;|Chercher|250+ messages trouvés"
+    )
+    assert template.render(locale="en") == "last activity &lt;b&gt;|Search|250+ messages found"
+    # Placeholders may bear the names of the functions' own parameters.
+    named = env.from_string(
+        "{% trans count=2, message='m' %}{{ count }} {{ message }} a"
+        "{% pluralize %}{{ count }} {{ message }} b{% endtrans %}"
+    )
+    assert named.render(locale="en") == "2 m b"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 _POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
 
 
+#: Seconds a pooled PostgreSQL connection may rest before its next checkout tests it.
+PING_AFTER_IDLE = 10.0
+_LAST_USED = "palabre.last_used"
+
+
+def _mark_used(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    record.info[_LAST_USED] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    # A connection that rested may have been closed by the server (a restart, an idle
+    # timeout): it is tested first, and replaced when dead (the pool takes a new one on
+    # DisconnectionError). One that was in use a moment ago is not: testing every
+    # checkout (pool_pre_ping) costs a round trip, and the server's CPU, on every page.
+    if time.monotonic() - record.info.get(_LAST_USED, 0.0) < PING_AFTER_IDLE:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as exc:
+        raise sa.exc.DisconnectionError(f"a pooled connection was dead: {exc}") from exc
+
+
 def make_engine(settings: Settings) -> sa.Engine:
     """Create the engine for the configured database (creating the data folder for SQLite)."""
     url = settings.resolved_database_url()
@@ -60,7 +87,11 @@ def make_engine(settings: Settings) -> sa.Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, echo=settings.sql_echo, pool_pre_ping=True, **_POOL)
+        engine = sa.create_engine(parsed, echo=settings.sql_echo, **_POOL)
+        event.listen(engine, "connect", _mark_used)
+        event.listen(engine, "checkin", _mark_used)
+        event.listen(engine, "checkout", _ping_if_idle)
+        return engine
     raise DatabaseError(
         f"unsupported database '{parsed.get_backend_name()}': palabre runs on SQLite and PostgreSQL"
     )

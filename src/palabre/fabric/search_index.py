@@ -19,12 +19,19 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from palabre.db import prepared
 from palabre.fabric.models import Message
 
 #: rows indexed per statement: bounds the memory FTS5 buffers before it writes
 CATCH_UP_CHUNK = 100_000
 
 _STATE = sa.table("message_fts_state", sa.column("indexed_through", sa.Integer))
+
+
+_PENDING = sa.select(
+    _STATE.c.indexed_through.label("through"),
+    sa.exists().where(Message.id > sa.func.coalesce(_STATE.c.indexed_through, 0)).label("above"),
+)
 
 
 def _deferred(session: Session) -> bool:
@@ -43,11 +50,16 @@ def pending_above(session: Session) -> int | None:
 
     None also on PostgreSQL, whose indexes never lag.
     """
-    through = indexed_through(session)
-    if through is None:
+    if not _deferred(session):
         return None
-    above = session.scalar(sa.select(Message.id).where(Message.id > through).limit(1))
-    return through if above is not None else None
+    # One statement, built once: every search on SQLite asks.
+    found = prepared.rows(session, _PENDING).first()
+    through = int(found.through or 0) if found is not None else 0
+    if found is None:
+        above = session.scalar(sa.select(Message.id).limit(1)) is not None
+    else:
+        above = bool(found.above)
+    return through if above else None
 
 
 def pending_count(session: Session) -> int:

@@ -41,6 +41,18 @@ class Person(Base):
     )
 
 
+# The directory's order (migration 0015): live people by name, case folded, the nameless
+# last. Walking it, a page of the directory reads 25 rows instead of sorting every person.
+sa.Index(
+    "ix_person_directory",
+    Person.display_name.is_(None),
+    sa.func.lower(Person.display_name),
+    Person.id,
+    sqlite_where=Person.merged_into_id.is_(None),
+    postgresql_where=Person.merged_into_id.is_(None),
+)
+
+
 class Identity(Base):
     """One account of a person on one source: a Slack user, an e-mail address, a forum login."""
 

@@ -27,6 +27,7 @@ from typing import Final, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from palabre.db import prepared
 from palabre.db.base import utcnow
 from palabre.errors import NotFoundError, PalabreError, ValidationError
 from palabre.fabric.browse import (
@@ -130,7 +131,7 @@ def root_id(session: Session, person_id: int | None) -> int | None:
     for _ in range(_MAX_MERGE_DEPTH):
         if current is None:
             return None
-        parent = session.scalar(_MERGED_INTO, {"id": current})
+        parent = prepared.scalar(session, _MERGED_INTO, {"id": current})
         if parent is None:
             return current
         current = parent
@@ -195,9 +196,14 @@ def list_people(
             )
         )
     counted, listed = _directory_statements(kinds)
-    total = int(session.scalar(counted.where(*where)) or 0)
-    people = session.execute(
-        listed.where(*where).limit(per_page).offset((page - 1) * per_page)
+    if where:
+        # Filters make statements of their own; without any, those built once serve.
+        counted, listed = counted.where(*where), _paged(listed.where(*where))
+    else:
+        listed = _directory_page(kinds)
+    total = int(prepared.scalar(session, counted) or 0)
+    people = prepared.rows(
+        session, listed, {"limit": per_page, "offset": (page - 1) * per_page}
     ).all()
     ids = [person.id for person in people]
     teams = _current_teams(session, ids)
@@ -223,9 +229,21 @@ def _directory_statements(
     listed = (
         sa.select(Person.id, Person.display_name, Person.kind)
         .where(*where)
-        .order_by(sa.func.lower(Person.display_name).nulls_last(), Person.id)
+        # The order of the index ix_person_directory: (display_name IS NULL) sorts the
+        # nameless last as NULLS LAST would, in an order an index can hold.
+        .order_by(Person.display_name.is_(None), sa.func.lower(Person.display_name), Person.id)
     )
     return counted, listed
+
+
+def _paged(listed: sa.Select[int, str | None, str]) -> sa.Select[int, str | None, str]:
+    return listed.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+@lru_cache(maxsize=16)
+def _directory_page(kinds: tuple[str, ...]) -> sa.Select[int, str | None, str]:
+    """One page (``:limit`` from ``:offset``) of the unfiltered directory of ``kinds``."""
+    return _paged(_directory_statements(kinds)[1])
 
 
 _CURRENT_TEAMS: Final = (
@@ -249,7 +267,9 @@ def _current_teams(session: Session, person_ids: Sequence[int]) -> dict[int, lis
     teams: dict[int, list[str]] = defaultdict(list)
     if not person_ids:
         return teams
-    rows = session.execute(_CURRENT_TEAMS, {"ids": list(person_ids), "today": dt.date.today()})
+    rows = prepared.rows(
+        session, _CURRENT_TEAMS, {"ids": list(person_ids), "today": dt.date.today()}
+    )
     for person_id, path in rows:
         teams[person_id].append(path)
     return teams
@@ -259,7 +279,7 @@ def _headlines(session: Session, viewer: Viewer, person_ids: Sequence[int]) -> d
     if not person_ids:
         return {}
     own = root_id(session, viewer.person_id)
-    rows = session.execute(_HEADLINES, {"ids": list(person_ids)})
+    rows = prepared.rows(session, _HEADLINES, {"ids": list(person_ids)})
     return {
         person_id: value
         for person_id, value, visibility in rows
@@ -338,18 +358,39 @@ def _typed(spec: FieldSpec, stored: str) -> str | list[str]:
     return [item for item in stored.split("\n") if item] if spec.kind == "list" else stored
 
 
-def open_person(session: Session, viewer: Viewer, person_id: int) -> tuple[Person, bool]:
-    """The person (after merges) whose page ``viewer`` asks for, and whether it is their own.
+@dataclass(frozen=True)
+class OpenedPerson:
+    """A person whose page a viewer may open (see :func:`open_person`): who, and whether
+    it is the viewer themself."""
+
+    id: int
+    kind: str
+    display_name: str | None
+    locale: str | None
+    is_self: bool
+
+
+_PERSON_ROW: Final = sa.select(Person.id, Person.kind, Person.display_name, Person.locale).where(
+    Person.id == sa.bindparam("id")
+)
+
+
+def open_person(session: Session, viewer: Viewer, person_id: int) -> OpenedPerson:
+    """The person (after merges) whose page ``viewer`` asks for, if ``viewer`` may see it.
 
     A person the viewer may not see is reported as not found, like one that does not
-    exist: the answer reveals nothing about who is in the workspace.
+    exist: the answer reveals nothing about who is in the workspace. A page opens the
+    person once and hands the result to :func:`get_profile` and
+    :func:`person_contributions`.
     """
     target = root_id(session, person_id)
-    person = session.get(Person, target) if target is not None else None
+    person = prepared.rows(session, _PERSON_ROW, {"id": target}).first() if target else None
     own = root_id(session, viewer.person_id)
     if person is None or not may_view_person(viewer, person.id, person.kind, own_id=own):
         raise NotFoundError(f"no person {person_id} that you may see")
-    return person, person.id == own
+    return OpenedPerson(
+        person.id, person.kind, person.display_name, person.locale, person.id == own
+    )
 
 
 def record_view(
@@ -373,11 +414,34 @@ def record_view(
 # What a profile page reads, built once (see _MERGED_INTO).
 _PERSON: Final[sa.BindParameter[int]] = sa.bindparam("person_id", type_=sa.Integer())
 _FIELDS: Final = sa.select(ProfileField).where(ProfileField.person_id == _PERSON)
+# Read as plain rows (palabre.db.prepared): a page changes none of them.
+_FIELD_VALUES: Final = sa.select(
+    ProfileField.key, ProfileField.value, ProfileField.visibility
+).where(ProfileField.person_id == _PERSON)
 _IDENTITIES: Final = (
-    sa.select(Identity).where(Identity.person_id == _PERSON).order_by(Identity.source, Identity.id)
+    sa.select(
+        Identity.id,
+        Identity.source,
+        Identity.channel_kind,
+        Identity.handle,
+        Identity.display_name,
+        Identity.email,
+        Identity.url,
+        Identity.is_bot,
+        Identity.original_person_id,
+    )
+    .where(Identity.person_id == _PERSON)
+    .order_by(Identity.source, Identity.id)
 )
 _MEMBERSHIPS: Final = (
-    sa.select(TeamMembership, Team)
+    sa.select(
+        Team.id.label("team_id"),
+        Team.name.label("team_name"),
+        Team.path.label("team_path"),
+        TeamMembership.role,
+        TeamMembership.since,
+        TeamMembership.until,
+    )
     .join(Team, Team.id == TeamMembership.team_id)
     .where(TeamMembership.person_id == _PERSON)
     .order_by(TeamMembership.until.is_not(None), TeamMembership.since.desc(), Team.path)
@@ -385,14 +449,25 @@ _MEMBERSHIPS: Final = (
 _MERGED: Final = sa.select(Person.id).where(Person.merged_into_id == _PERSON)
 
 
-def get_profile(session: Session, viewer: Viewer, person_id: int, *, via: str = "page") -> Profile:
+def get_profile(
+    session: Session,
+    viewer: Viewer,
+    person_id: int,
+    *,
+    via: str = "page",
+    opened: OpenedPerson | None = None,
+) -> Profile:
     """The profile of ``person_id`` (its root after merges) with what ``viewer`` may read.
 
+    ``opened``: what :func:`open_person` gave for it, when the caller has asked already.
     Looking at someone else's profile is audited (``person.viewed``).
     """
-    person, is_self = open_person(session, viewer, person_id)
+    person = opened or open_person(session, viewer, person_id)
+    is_self = person.is_self
     readable = audiences(viewer.role, is_self=is_self)
-    stored = {row.key: row for row in session.scalars(_FIELDS, {"person_id": person.id})}
+    stored = {
+        row.key: row for row in prepared.rows(session, _FIELD_VALUES, {"person_id": person.id})
+    }
     fields = [
         FieldValue(
             spec.key, spec.kind, _typed(spec, stored[spec.key].value), stored[spec.key].visibility
@@ -412,22 +487,22 @@ def get_profile(session: Session, viewer: Viewer, person_id: int, *, via: str = 
             is_bot=i.is_bot,
             merged_from=i.original_person_id if i.original_person_id != person.id else None,
         )
-        for i in session.scalars(_IDENTITIES, {"person_id": person.id})
+        for i in prepared.rows(session, _IDENTITIES, {"person_id": person.id})
     ]
     today = dt.date.today()
     teams = [
         MembershipView(
-            team_id=team.id,
-            team_name=team.name,
-            team_path=team.path,
-            role=membership.role,
-            since=membership.since,
-            until=membership.until,
-            current=membership.until is None or membership.until >= today,
+            team_id=row.team_id,
+            team_name=row.team_name,
+            team_path=row.team_path,
+            role=row.role,
+            since=row.since,
+            until=row.until,
+            current=row.until is None or row.until >= today,
         )
-        for membership, team in session.execute(_MEMBERSHIPS, {"person_id": person.id})
+        for row in prepared.rows(session, _MEMBERSHIPS, {"person_id": person.id})
     ]
-    merged = sorted(session.scalars(_MERGED, {"person_id": person.id}))
+    merged = sorted(prepared.rows(session, _MERGED, {"person_id": person.id}).scalars())
     if not is_self:
         record_view(session, viewer, person.id, ("profile", "identities", "teams"), via)
     return Profile(
@@ -452,11 +527,15 @@ def person_contributions(
     page: int = 1,
     per_page: int = 20,
     via: str = "page",
+    opened: OpenedPerson | None = None,
 ) -> Page[MessageView]:
-    """What the person wrote, newest first, in the channels ``viewer`` may read (audited)."""
-    person, is_self = open_person(session, viewer, person_id)
+    """What the person wrote, newest first, in the channels ``viewer`` may read (audited).
+
+    ``opened``: what :func:`open_person` gave for it, when the caller has asked already.
+    """
+    person = opened or open_person(session, viewer, person_id)
     found = messages_by_person(session, viewer.role, person.id, page=page, per_page=per_page)
-    if not is_self:
+    if not person.is_self:
         record_view(session, viewer, person.id, ("contributions",), via)
     return found
 

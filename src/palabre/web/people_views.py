@@ -162,12 +162,15 @@ def profile_page(
     # write lock until the commit: taken early, every profile being read at the same
     # time would queue behind this one's queries and rendering.
     with db.no_autoflush:
-        person, _ = service.open_person(db, viewer, person_id)
+        # Opened once: who the person is after merges and whether the reader may see them.
+        person = service.open_person(db, viewer, person_id)
         if person.id != person_id:
             # A merged person's page is its survivor's page.
             return RedirectResponse(f"/people/{person.id}", status_code=303)
-        profile = service.get_profile(db, viewer, person_id)
-        contributions = service.person_contributions(db, viewer, person_id, page=page)
+        profile = service.get_profile(db, viewer, person_id, opened=person)
+        contributions = service.person_contributions(
+            db, viewer, person_id, page=page, opened=person
+        )
         context = _profile_context(request, user, profile, contributions)  # type: ignore[arg-type]
         return render(request, "people/profile.html", context, user=user)
 

@@ -28,6 +28,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from palabre.connectors.models import ImportRun
+from palabre.db import prepared
 from palabre.fabric.models import Channel, Message, Thread
 from palabre.identity.models import Identity, Person
 from palabre.privacy.models import AuditEntry
@@ -57,7 +58,7 @@ def data_version(request: Request, db: Session) -> DataVersion:
     """The workspace's data version as this request's transaction sees it (read once)."""
     version: DataVersion | None = getattr(request.state, "data_version", None)
     if version is None:
-        version = tuple(db.execute(_VERSION).one())
+        version = tuple(prepared.rows(db, _VERSION).one())
         request.state.data_version = version
     return version
 

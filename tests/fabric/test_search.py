@@ -1,4 +1,4 @@
-"""Searching messages by text (palabre.fabric.browse.search_messages) on the search index.
+"""Searching messages by text (palabre.fabric.search.search_messages) on the search index.
 
 The text is looked for as a piece of the message or of its title, ignoring case; on
 SQLite an FTS5 trigram table finds the candidates up to its watermark and the newer
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.connectors.importer import import_path
-from palabre.fabric import browse, search_index
-from palabre.fabric.browse import SearchQuery, search_messages
+from palabre.fabric import search, search_index
 from palabre.fabric.models import Message
+from palabre.fabric.search import SearchQuery, search_messages
 
 HEADER = "id,channel,channel_kind,author,created_at,title,text\n"
 
@@ -110,7 +110,7 @@ def test_many_hits_are_counted_up_to_the_limit_and_listed_newest_first(
         whole = search_messages(db, "admin", SearchQuery(text="needle"), per_page=10)
     assert (whole.total, whole.exact) == (30, True)
     # Past the limit the count stops there, and the pages are the same ones.
-    monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 12)
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 12)
     with sessions() as db:
         capped = search_messages(db, "admin", SearchQuery(text="needle"), per_page=10)
         second = search_messages(db, "admin", SearchQuery(text="needle"), page=2, per_page=10)
@@ -131,7 +131,7 @@ def test_a_reader_who_may_read_few_of_many_hits_gets_them_counted_exactly(
     path = tmp_path / "mixed.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     load(sessions, path, index_state)
-    monkeypatch.setattr(browse, "SEARCH_COUNT_LIMIT", 3)
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 3)
     with sessions() as db:
         hr = search_messages(db, "hr", SearchQuery(text="needle"))  # internal channels only
         admin = search_messages(db, "admin", SearchQuery(text="needle"))
