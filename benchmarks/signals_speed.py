@@ -7,7 +7,7 @@ Messages are real text of 20-60 words: GoEmotions test comments (English) and XE
 French subtitle lines joined until the length is reached, half in each language
 (``PALABRE_DATASETS_DIR`` or ../shared/datasets). The full analysis (language,
 sentiment, six signals, evidence) runs on one core, then on ``--workers`` processes;
-VADER (``pip install 'palabre[bench]'``) scores the same messages on one core.
+VADER (``bash scripts/setup bench``) scores the same messages on one core.
 Each path runs ``--repeat`` times and the best run counts (the machine is shared:
 the best run is the one least disturbed by other work); CPU time per message of the
 one-core path is printed too, since it does not depend on what else runs.
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
     except ImportError:
-        print("VADER: not installed (pip install 'palabre[bench]')")
+        print("VADER: not installed (bash scripts/setup bench)")
         return 0
     vader = SentimentIntensityAnalyzer()
     vader_wall, _ = _best(args.repeat, lambda: [vader.polarity_scores(t) for t in texts])

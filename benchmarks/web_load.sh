@@ -4,7 +4,7 @@
 # Installs wrk (Debian's package) first when it is missing, as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup >/dev/null
+bash scripts/setup bench >/dev/null
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = "0" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
