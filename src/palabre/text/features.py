@@ -56,6 +56,9 @@ NEGATION_FACTOR = -0.74
 ELONGATION_FACTOR = 1.2
 BEFORE_CONTRAST = 0.5
 AFTER_CONTRAST = 1.5
+#: In a message of several sentences, the weight of the last one in the message's sum:
+#: a review or a complaint ends on its verdict (« Bref, à éviter. », "Overall, great.").
+LAST_SENTENCE = 1.0
 _CUE0 = DENSE.index("cue:" + SIGNALS[0])
 _FAR = -1_000
 
@@ -366,6 +369,21 @@ class Featurizer:
                 s = SIGNALS.index(cue.signal)
                 dense[sent, _CUE0 + s] += value
                 hits.append((msg, s, p, n, value))
+
+
+def message_scale(b: Batch) -> np.ndarray:
+    """Per sentence of ``b``, what its counts are multiplied by in its message's sum:
+    its contrast factor, :data:`LAST_SENTENCE` for the last sentence of a message of
+    several, over the square root of the message's length. Inference and training both
+    read the message through this."""
+    sm = b.sent_msg
+    last = np.ones(len(sm), dtype=bool)
+    if len(sm):
+        last[:-1] = sm[1:] != sm[:-1]
+    several = np.bincount(sm, minlength=b.size)[sm] > 1
+    factor = np.where(last & several, b.sent_factor * LAST_SENTENCE, b.sent_factor)
+    out: np.ndarray = factor / np.sqrt(np.maximum(b.msg_len[sm], 1))
+    return out
 
 
 def describe(featurizer: Featurizer, b: Batch, index: int) -> tuple[dict[str, float], list[str]]:
