@@ -167,6 +167,16 @@ def test_contrast_weighs_the_second_clause(featurizer: Featurizer) -> None:
     assert counts["lex:pos"] > counts["lex:neg"]
 
 
+def test_a_conclusion_word_announces_the_verdict(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "lent et ennuyeux au début, bref une série géniale", "fr")
+    assert counts["lex:pos"] > counts["lex:neg"]
+    counts, _ = feats(featurizer, "Slow and boring at first. Overall a great show", "en")
+    assert counts["lex:pos"] > counts["lex:neg"]
+    # Without the conclusion word, the two complaints outweigh the praise.
+    counts, _ = feats(featurizer, "lent et ennuyeux au début, une série géniale", "fr")
+    assert counts["lex:pos"] < counts["lex:neg"]
+
+
 def test_words_share_a_stem_feature(featurizer: Featurizer) -> None:
     one, _ = feats(featurizer, "remboursement", "fr")
     other, _ = feats(featurizer, "rembourser", "fr")

@@ -18,7 +18,11 @@ the rules below run as numpy operations over the batch's token array:
   elongated opinion word (``trooop``) counts 1.2×;
 - **contrast** (``mais``, ``but``, ``however``): in a sentence, the clause before the
   last contrast word weighs 0.5 and the rest 1.5; a sentence opening with one halves
-  the sentences before it ("C'est lent. Mais le support est top.");
+  the sentences before it ("C'est lent. Mais le support est top."); a conclusion word
+  (``bref``, ``finalement``, ``overall``) announces the verdict and weighs the same way;
+- **accents**: a French word written without its accents (``genial``, ``decu``,
+  ``tres``) takes the valence or intensity of the accented word
+  (:attr:`~palabre.text.lexicon.LanguageLexicon.folded_valence`);
 - **cues**: phrases of ``cues_<lang>.tsv`` add to ``cue:<signal>`` and are kept (with
   their positions) as evidence.
 
@@ -56,9 +60,6 @@ NEGATION_FACTOR = -0.74
 ELONGATION_FACTOR = 1.2
 BEFORE_CONTRAST = 0.5
 AFTER_CONTRAST = 1.5
-#: In a message of several sentences, the weight of the last one in the message's sum:
-#: a review or a complaint ends on its verdict (« Bref, à éviter. », "Overall, great.").
-LAST_SENTENCE = 1.0
 _CUE0 = DENSE.index("cue:" + SIGNALS[0])
 _FAR = -1_000
 
@@ -369,21 +370,6 @@ class Featurizer:
                 s = SIGNALS.index(cue.signal)
                 dense[sent, _CUE0 + s] += value
                 hits.append((msg, s, p, n, value))
-
-
-def message_scale(b: Batch) -> np.ndarray:
-    """Per sentence of ``b``, what its counts are multiplied by in its message's sum:
-    its contrast factor, :data:`LAST_SENTENCE` for the last sentence of a message of
-    several, over the square root of the message's length. Inference and training both
-    read the message through this."""
-    sm = b.sent_msg
-    last = np.ones(len(sm), dtype=bool)
-    if len(sm):
-        last[:-1] = sm[1:] != sm[:-1]
-    several = np.bincount(sm, minlength=b.size)[sm] > 1
-    factor = np.where(last & several, b.sent_factor * LAST_SENTENCE, b.sent_factor)
-    out: np.ndarray = factor / np.sqrt(np.maximum(b.msg_len[sm], 1))
-    return out
 
 
 def describe(featurizer: Featurizer, b: Batch, index: int) -> tuple[dict[str, float], list[str]]:

@@ -2,8 +2,8 @@
 
 Three kinds of data files, all tab-separated with a ``#`` comment header:
 
-- ``function_words.tsv``: negators, intensifiers, diminishers, contrast words and
-  the stopwords language identification counts (project-owned);
+- ``function_words.tsv``: negators, intensifiers, diminishers, contrast and
+  conclusion words and the stopwords language identification counts (project-owned);
 - ``cues_<lang>.tsv``: phrases that evidence each signal, with a weight
   (project-owned);
 - ``valence_<lang>.tsv``: opinion words with a valence in [-1, 1], derived from
@@ -199,7 +199,7 @@ def load_lexicon(language: str) -> LanguageLexicon:
             back_negators.add(word)
         elif role in ("intensifier", "diminisher"):
             lex.intensifiers[word] = _float(fw, number, weight)
-        elif role == "contrast":
+        elif role in ("contrast", "conclusion"):
             contrasts.add(word)
         elif role == "stopword":
             stopwords.add(word)

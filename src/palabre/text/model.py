@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from palabre.text.features import Batch, Featurizer, message_scale
+from palabre.text.features import Batch, Featurizer
 from palabre.text.language import OTHER, LanguageIdentifier
 from palabre.text.lexicon import SIGNALS, load_lexicon
 from palabre.text.table import FeatureSpace, TokenTable
@@ -220,7 +220,7 @@ class SignalAnalyzer:
             per = self._sentence_sums(b)
             first = np.flatnonzero(np.r_[True, b.sent_msg[1:] != b.sent_msg[:-1]])
             owners = b.sent_msg[first]
-            scale = message_scale(b)
+            scale = b.sent_factor / np.sqrt(np.maximum(b.msg_len[b.sent_msg], 1))
             message[owners] += np.add.reduceat(per * scale[:, None], first, axis=0)
             sentence = self.bias + per / np.sqrt(np.maximum(b.sent_len, 1))[:, None]
             rolled[owners] = np.maximum.reduceat(sentence, first, axis=0)

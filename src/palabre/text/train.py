@@ -37,7 +37,7 @@ import numpy as np
 from palabre.text import data
 from palabre.text.calibration import IsotonicCalibrator
 from palabre.text.data import Example
-from palabre.text.features import Batch, Featurizer, message_scale
+from palabre.text.features import Batch, Featurizer
 from palabre.text.language import LanguageIdentifier
 from palabre.text.lexicon import SIGNALS, lexicon_dir, load_lexicon
 from palabre.text.model import SENTIMENT_HEADS, SignalAnalyzer, default_model_path
@@ -82,8 +82,8 @@ HEADS = (*SENTIMENT_HEADS, *SIGNALS, *AUX_HEADS)
 #: on the *validation* splits of TweetEval and XLM-T English (English), DEFT 2017 and
 #: Allociné (French), never on their test splits; nothing is fitted on their texts.
 SENTIMENT_OFFSETS: dict[str, tuple[float, float, float]] = {
-    "en": (0.0, 0.0, 0.0),
-    "fr": (0.0, 0.0, 0.0),
+    "en": (0.35, 0.0, 0.15),
+    "fr": (-0.2, 0.0, 0.1),
 }
 
 
@@ -183,11 +183,11 @@ def build_valence_lexicons(root: Path, out_dir: Path) -> dict[str, int]:
 
 def message_matrix(b: Batch, space: FeatureSpace) -> Any:
     """The messages of ``b`` as a sparse matrix over ``space``'s rows (what inference
-    computes: sentence counts × :func:`~palabre.text.features.message_scale`, plus bias)."""
+    computes: sentence counts × contrast factor / sqrt(message length), plus bias)."""
     from scipy.sparse import coo_matrix
 
     n = b.size
-    scale = message_scale(b)
+    scale = b.sent_factor / np.sqrt(np.maximum(b.msg_len[b.sent_msg], 1))
     rows = [np.repeat(b.tok_msg, 3), np.repeat(b.sent_msg, len(DENSE)), np.arange(n)]
     cols = [
         b.rows.reshape(-1).astype(np.int64),
