@@ -75,7 +75,7 @@ SETS: dict[str, list[tuple[str, Callable[[], list[Example]], Metric]]] = {
 
 def raw_logits(analyzer: SignalAnalyzer, rows: list[Example]) -> np.ndarray:
     """Sentiment logits without any offset."""
-    langs, message, _, _ = analyzer.raw_scores([r.text for r in rows], [r.language for r in rows])
+    _, message, _, _ = analyzer.raw_scores([r.text for r in rows], [r.language for r in rows])
     return message[:, analyzer.sentiment_cols].astype(np.float64)
 
 
