@@ -7,7 +7,7 @@ import pytest
 
 from palabre.text.features import Featurizer, describe
 from palabre.text.language import LanguageIdentifier
-from palabre.text.lexicon import LanguageLexicon, load_lexicon
+from palabre.text.lexicon import LanguageLexicon, fold_table, load_lexicon, without_accents
 from palabre.text.table import FeatureSpace, TokenTable, inflected_valence
 
 
@@ -133,11 +133,48 @@ def test_inflected_french_forms_take_their_lemma_valence(featurizer: Featurizer)
     assert inflected_valence("inconnues", lex) is None
 
 
+def test_french_written_without_accents_takes_the_accented_valence(
+    featurizer: Featurizer,
+) -> None:
+    for plain, accented in (("genial", "génial"), ("decu", "déçu"), ("deception", "déception")):
+        got = feats(featurizer, f"c'est {plain}", "fr")[0]
+        want = feats(featurizer, f"c'est {accented}", "fr")[0]
+        assert got.get("lex:pos", 0) == pytest.approx(want.get("lex:pos", 0)), plain
+        assert got.get("lex:neg", 0) == pytest.approx(want.get("lex:neg", 0)), plain
+        assert got.get("lex:pos", 0) + got.get("lex:neg", 0) > 0, plain
+    # « tres » and « trés » intensify as « très » does.
+    strong = feats(featurizer, "très bien", "fr")[0]["lex:pos"]
+    assert feats(featurizer, "tres bien", "fr")[0]["lex:pos"] == pytest.approx(strong)
+    assert feats(featurizer, "trés bien", "fr")[0]["lex:pos"] == pytest.approx(strong)
+
+
+def test_accent_folding_leaves_other_words_alone(featurizer: Featurizer) -> None:
+    # « sur » (on) is not « sûr » (sure), « passe » (passes) is not « passé » (past).
+    for text in ("sur la table", "le temps passe"):
+        counts = feats(featurizer, text, "fr")[0]
+        assert counts.get("lex:pos", 0) == counts.get("lex:neg", 0) == 0, text
+    assert without_accents("déçue") == "decue"
+    # Forms of opposite signs that fold together are dropped; same-sign ones averaged.
+    folded = fold_table({"élevé": 0.4, "éleve": -0.4, "fâché": -0.6})
+    assert folded == {"fache": -0.6}
+    assert fold_table({"hâté": 0.5, "hâte": 0.3}) == {"hate": pytest.approx(0.4)}
+
+
 def test_contrast_weighs_the_second_clause(featurizer: Featurizer) -> None:
     counts, _ = feats(featurizer, "the design is great but the app is terrible", "en")
     assert counts["lex:neg"] > counts["lex:pos"]
     counts, _ = feats(featurizer, "C'est nul. Mais le support est génial", "fr")
     assert counts["lex:pos"] > counts["lex:neg"]
+
+
+def test_a_conclusion_word_announces_the_verdict(featurizer: Featurizer) -> None:
+    counts, _ = feats(featurizer, "lent et ennuyeux au début, bref une série géniale", "fr")
+    assert counts["lex:pos"] > counts["lex:neg"]
+    counts, _ = feats(featurizer, "Slow and boring at first. Overall a great show", "en")
+    assert counts["lex:pos"] > counts["lex:neg"]
+    # Without the conclusion word, the two complaints outweigh the praise.
+    counts, _ = feats(featurizer, "lent et ennuyeux au début, une série géniale", "fr")
+    assert counts["lex:pos"] < counts["lex:neg"]
 
 
 def test_words_share_a_stem_feature(featurizer: Featurizer) -> None:

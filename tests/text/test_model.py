@@ -155,3 +155,29 @@ def test_batches_concatenate_in_order() -> None:
 
 def test_empty_batch() -> None:
     assert len(default_analyzer().analyze([])) == 0
+
+
+def test_the_shipped_weights_carry_the_sentiment_offsets_chosen_for_them() -> None:
+    # The offsets are chosen on validation splits (benchmarks/sentiment_offsets.py) and
+    # written into the file by training: a file trained without them would drift.
+    from palabre.text.train import SENTIMENT_OFFSETS
+
+    analyzer = default_analyzer()
+    for language, offsets in SENTIMENT_OFFSETS.items():
+        assert analyzer.sentiment_offsets[language].tolist() == list(offsets), language
+
+
+def test_sentiment_offsets_move_the_line_between_classes() -> None:
+    analyzer = default_analyzer()
+    texts = ["le colis est arrivé", "the parcel arrived", "pas mal", "not bad"]
+    langs, message, _, _ = analyzer.raw_scores(texts, ["fr", "en", "fr", "en"])
+    before = analyzer.sentiment_logits(langs, message)
+    saved = dict(analyzer.sentiment_offsets)
+    try:
+        for language in ("fr", "en"):
+            analyzer.sentiment_offsets[language] = saved[language] + [0.0, 0.0, 1.0]
+        after = analyzer.sentiment_logits(langs, message)
+    finally:
+        analyzer.sentiment_offsets.update(saved)
+    assert after[:, 2] - before[:, 2] == pytest.approx([1.0] * 4)
+    assert after[:, :2] == pytest.approx(before[:, :2])

@@ -15,10 +15,11 @@ from tests.datasets import dataset_path
 
 # Measured with the shipped weights (docs/signals.md), floors ~0.01-0.02 below (a bit
 # more on the 870-tweet French set, whose figures move by ±0.017 with one standard error).
-TWEETEVAL_RECALL_FLOOR = 0.59  # measured 0.603 (VADER 0.570, SVM 0.629; goal 0.66 missed)
-XLMT_FR_F1_FLOOR = 0.54  # measured 0.556 (goal 0.62 missed)
-ALLOCINE_FLOOR = 0.77  # measured 0.783 (goal 0.88 missed)
-GOEMOTIONS_F1_FLOORS = {  # measured 0.410 / 0.326 / 0.216 / 0.334 / 0.333
+TWEETEVAL_RECALL_FLOOR = 0.59  # measured 0.604 (VADER 0.570, SVM 0.629; goal 0.66 missed)
+XLMT_FR_F1_FLOOR = 0.555  # measured 0.571 (goal 0.62 missed)
+ALLOCINE_FLOOR = 0.77  # measured 0.784 (goal 0.88 missed)
+XLMT_EN_F1_FLOOR = 0.58  # measured 0.600
+GOEMOTIONS_F1_FLOORS = {  # measured 0.422 / 0.330 / 0.212 / 0.345 / 0.343
     "anger": 0.39,
     "annoyance": 0.31,
     "disappointment": 0.20,
@@ -49,6 +50,12 @@ def test_french_tweets_sentiment(analyzer: SignalAnalyzer) -> None:
     dataset_path("xlmt-sentiment-fr-en", "french", "test_text.txt")
     figures = evaluate.sentiment_figures(analyzer, "xlmt fr", data.xlmt("fr", "test"))
     assert figure(figures, "macro_f1") >= XLMT_FR_F1_FLOOR
+
+
+def test_english_tweets_sentiment(analyzer: SignalAnalyzer) -> None:
+    dataset_path("xlmt-sentiment-fr-en", "english", "test_text.txt")
+    figures = evaluate.sentiment_figures(analyzer, "xlmt en", data.xlmt("en", "test"))
+    assert figure(figures, "macro_f1") >= XLMT_EN_F1_FLOOR
 
 
 def test_allocine_polarity(analyzer: SignalAnalyzer) -> None:

@@ -22,13 +22,14 @@ from tests.datasets import dataset_path, require_minilm
 
 SAMPLE = 2000
 SEED = 4
-# Measured on these samples (linear model alone -> blended), floors ~0.01-0.02 below.
-TWEETEVAL_RECALL_FLOOR = 0.61  # 0.589 -> 0.623
+# Measured on these samples (linear model alone -> blended), floors ~0.01-0.02 below;
+# last measured 2026-12-07 with the retrained linear model and the unchanged head.
+TWEETEVAL_RECALL_FLOOR = 0.61  # 0.596 -> 0.626 (0.589 -> 0.623 on 2026-11-27)
 GOEMOTIONS_AP_FLOORS = {  # average precision on the GoEmotions test sample
-    "discontent": 0.63,  # 0.633 -> 0.646
-    "disappointment": 0.15,  # 0.161 -> 0.168
-    "misunderstanding": 0.30,  # 0.256 -> 0.316
-    "praise": 0.78,  # 0.778 -> 0.794
+    "discontent": 0.63,  # 0.634 -> 0.646
+    "disappointment": 0.15,  # 0.157 -> 0.178
+    "misunderstanding": 0.30,  # 0.259 -> 0.343
+    "praise": 0.78,  # 0.777 -> 0.793
 }
 ECE_CEILING = 0.05
 

@@ -18,7 +18,11 @@ the rules below run as numpy operations over the batch's token array:
   elongated opinion word (``trooop``) counts 1.2×;
 - **contrast** (``mais``, ``but``, ``however``): in a sentence, the clause before the
   last contrast word weighs 0.5 and the rest 1.5; a sentence opening with one halves
-  the sentences before it ("C'est lent. Mais le support est top.");
+  the sentences before it ("C'est lent. Mais le support est top."); a conclusion word
+  (``bref``, ``finalement``, ``overall``) announces the verdict and weighs the same way;
+- **accents**: a French word written without its accents (``genial``, ``decu``,
+  ``tres``) takes the valence or intensity of the accented word
+  (:attr:`~palabre.text.lexicon.LanguageLexicon.folded_valence`);
 - **cues**: phrases of ``cues_<lang>.tsv`` add to ``cue:<signal>`` and are kept (with
   their positions) as evidence.
 

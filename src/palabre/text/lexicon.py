@@ -2,8 +2,8 @@
 
 Three kinds of data files, all tab-separated with a ``#`` comment header:
 
-- ``function_words.tsv``: negators, intensifiers, diminishers, contrast words and
-  the stopwords language identification counts (project-owned);
+- ``function_words.tsv``: negators, intensifiers, diminishers, contrast and
+  conclusion words and the stopwords language identification counts (project-owned);
 - ``cues_<lang>.tsv``: phrases that evidence each signal, with a weight
   (project-owned);
 - ``valence_<lang>.tsv``: opinion words with a valence in [-1, 1], derived from
@@ -13,6 +13,8 @@ Three kinds of data files, all tab-separated with a ``#`` comment header:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -67,9 +69,57 @@ class LanguageLexicon:
     #: by the first four letters of their first word.
     prefix_cues: dict[str, list[Cue]] = field(default_factory=dict)
 
+    #: Valence and intensity by the word written without accents (``genial``,
+    #: ``decu``, ``tres``): informal French drops them. A folded form shared by words of
+    #: opposite signs is left out.
+    folded_valence: dict[str, float] = field(default_factory=dict)
+    folded_intensifiers: dict[str, float] = field(default_factory=dict)
+
     def knows(self, word: str) -> bool:
         """Whether ``word`` is an opinion word or a cue word (for elongations)."""
         return word in self.valence or word in self.single_cues
+
+
+def without_accents(word: str) -> str:
+    """``word`` without its diacritics (``déçu`` -> ``decu``, ``très`` -> ``tres``)."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFD", word)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+#: A word whose only accent is a final « é » (« passé », « prisées »): without it, it is
+#: another word (« passe », « prise »), so it is not folded.
+_FINAL_E = re.compile(r"(.*)é(e?s?)")
+
+
+def fold_table(
+    table: dict[str, float], center: float = 0.0, exclude: frozenset[str] = frozenset()
+) -> dict[str, float]:
+    """``table`` keyed by its words without accents, for the forms that differ and are
+    not ambiguous: four letters or more, not in ``exclude`` (function words: « sur »
+    is not « sûr »), not a participle whose final « é » is its only accent. Where
+    several words fold to the same form, their mean when they lie on the same side of
+    ``center``, and nothing when they do not."""
+    groups: dict[str, list[float]] = {}
+    for word, value in table.items():
+        folded = without_accents(word)
+        final = _FINAL_E.fullmatch(word)
+        if (
+            folded == word
+            or len(folded) < 4
+            or folded in exclude
+            or (final is not None and final.group(1).isascii())
+        ):
+            continue
+        groups.setdefault(folded, []).append(value)
+    return {
+        key: sum(values) / len(values)
+        for key, values in groups.items()
+        if all(v > center for v in values) or all(v < center for v in values)
+    }
 
 
 def lexicon_dir() -> Path:
@@ -149,7 +199,7 @@ def load_lexicon(language: str) -> LanguageLexicon:
             back_negators.add(word)
         elif role in ("intensifier", "diminisher"):
             lex.intensifiers[word] = _float(fw, number, weight)
-        elif role == "contrast":
+        elif role in ("contrast", "conclusion"):
             contrasts.add(word)
         elif role == "stopword":
             stopwords.add(word)
@@ -163,6 +213,9 @@ def load_lexicon(language: str) -> LanguageLexicon:
     if valence_path.exists():
         for number, (word, value) in _rows(valence_path, 2):
             lex.valence[word] = _float(valence_path, number, value)
+    function_words = lex.stopwords | lex.negators | lex.contrasts
+    lex.folded_valence = fold_table(lex.valence, exclude=function_words)
+    lex.folded_intensifiers = fold_table(lex.intensifiers, center=1.0, exclude=function_words)
     for cue in _load_cues(folder / f"cues_{language}.tsv", lex.negators):
         first = cue.tokens[0]
         if first.endswith("*") or (len(cue.tokens) > 1 and cue.tokens[1].endswith("*")):

@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from palabre.text.lexicon import SIGNALS, Cue, LanguageLexicon
+from palabre.text.lexicon import SIGNALS, Cue, LanguageLexicon, without_accents
 from palabre.text.tokenize import (
     SEPARATOR,
     URL_TOKEN,
@@ -361,8 +361,16 @@ class TokenTable:
         valence = lex.valence.get(base)
         if valence is None and self.alpha[i] and len(base) > 3:
             valence = inflected_valence(base, lex)
+        folded = without_accents(base) if valence is None else base
+        if valence is None and self.alpha[i]:
+            valence = lex.folded_valence.get(folded)
+            if valence is None and len(base) > 3:
+                valence = inflected_valence(folded, lex, lex.folded_valence)
         self.valence[li, i] = valence or 0.0
-        self.intensity[li, i] = lex.intensifiers.get(base, 1.0)
+        intensity = lex.intensifiers.get(base)
+        if intensity is None:
+            intensity = lex.folded_intensifiers.get(without_accents(base), 1.0)
+        self.intensity[li, i] = intensity
         if self.elong[i]:
             self.intensity[li, i] = max(self.intensity[li, i], 1.2)
         singles: list[Cue] = list(lex.single_cues.get(base, ()))
@@ -398,11 +406,15 @@ def _pattern_of(word: str, patterns: dict[str, int], prefixes: tuple[str, ...]) 
     return -1
 
 
-def inflected_valence(word: str, lex: LanguageLexicon) -> float | None:
-    """Valence of an inflected form whose lemma the lexicon knows (``déçues`` -> ``déçu``)."""
+def inflected_valence(
+    word: str, lex: LanguageLexicon, valence: dict[str, float] | None = None
+) -> float | None:
+    """Valence of an inflected form whose lemma the lexicon knows (``déçues`` -> ``déçu``),
+    looked up in ``valence`` (default: the lexicon's own table)."""
+    table = lex.valence if valence is None else valence
     for suffix, replacement in _SUFFIXES.get(lex.language, ()):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            found = lex.valence.get(word[: -len(suffix)] + replacement)
+            found = table.get(word[: -len(suffix)] + replacement)
             if found is not None:
                 return found
     return None

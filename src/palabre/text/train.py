@@ -12,7 +12,9 @@ weights is read (:data:`palabre.text.data.SHIPPABLE`):
    (sentiment, discontent, disappointment, misunderstanding, praise, and the
    GoEmotions classes anger / annoyance / disapproval); ``drifting_away`` and
    ``suggestion`` have no open labelled data and are cue rules with fixed weights;
-4. isotonic calibration on GoEmotions ``dev`` and XED's ``calib`` split.
+4. isotonic calibration on GoEmotions ``dev`` and XED's ``calib`` split;
+5. the per-language sentiment offsets :data:`SENTIMENT_OFFSETS` (chosen on validation
+   splits by ``benchmarks/sentiment_offsets.py``) go in the file's metadata.
 """
 
 from __future__ import annotations
@@ -73,6 +75,16 @@ AUX_HEADS = ("anger", "annoyance", "disapproval")
 MIN_DF = 3
 SIGNAL_C = 0.5
 HEADS = (*SENTIMENT_HEADS, *SIGNALS, *AUX_HEADS)
+#: Offsets added to the sentiment logits (negative, neutral, positive) per language,
+#: written in the file's metadata: where the training data (Reddit, subtitles, lexicon
+#: words) puts the lines between neutral and polar and between positive and negative
+#: is not where messages put them. Chosen by ``python benchmarks/sentiment_offsets.py``
+#: on the *validation* splits of TweetEval and XLM-T English (English), DEFT 2017 and
+#: Allociné (French), never on their test splits; nothing is fitted on their texts.
+SENTIMENT_OFFSETS: dict[str, tuple[float, float, float]] = {
+    "en": (0.35, 0.0, -0.1),
+    "fr": (-0.2, 0.0, 0.1),
+}
 
 
 def sentiment_of(labels: frozenset[str]) -> str | None:
@@ -465,6 +477,7 @@ def train(
         "features": len(prep.names),
         "rule_heads": list(RULE_HEADS),
         "sentiment_recipe": asdict(recipe),
+        "sentiment_offsets": {lang: list(v) for lang, v in SENTIMENT_OFFSETS.items()},
         "calibrated_on": "goemotions dev + xed calib split (hash of text)",
     }
     arrays = model_arrays(prep, weights)
