@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.connectors.generic import GenericMessagesConnector
 from palabre.connectors.importer import estimated_records, run_import
-from palabre.connectors.records import Record
 from palabre.fabric.models import Message
 from tests.conftest import database_backend
 from tests.connectors.test_import_crash import write_messages_csv
@@ -32,12 +31,12 @@ class Watched(GenericMessagesConnector):
         self.engine = engine
         self.missing_half_way: set[str] | None = None
 
-    def records(self) -> Iterator[Record]:
-        for number, record in enumerate(super().records()):
-            if number == 300:
+    def batches(self, size: int) -> Iterator[list[object]]:
+        for number, batch in enumerate(super().batches(size)):
+            if number == 3:
                 # Another connection: it sees what the import committed so far.
                 self.missing_half_way = missing_names(self.engine)
-            yield record
+            yield batch
 
 
 def test_the_estimate_counts_the_lines_of_the_file(tmp_path: Path) -> None:
@@ -119,11 +118,11 @@ def test_an_import_that_fails_rebuilds_the_indexes_it_dropped(
     write_messages_csv(path, 1000)
 
     class Failing(Watched):
-        def records(self) -> Iterator[Record]:
-            for number, record in enumerate(super().records()):
-                if number == 500:
+        def batches(self, size: int) -> Iterator[list[object]]:
+            for number, batch in enumerate(super().batches(size)):
+                if number == 5:
                     raise OSError("the export vanished while being read")
-                yield record
+                yield batch
 
     connector = Failing(path, engine)
     with pytest.raises(OSError, match="vanished"):

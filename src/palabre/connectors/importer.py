@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from palabre.connectors.base import Connector
 from palabre.connectors.models import ImportRun
 from palabre.connectors.parallel import can_read_in_parallel, read_in_parallel
-from palabre.connectors.records import Rejection
+from palabre.connectors.records import MessageColumns, Rejection
 from palabre.connectors.writer import BatchWriter, Counts
 from palabre.db import indexes
 from palabre.db.base import table_of, utcnow
@@ -200,7 +200,9 @@ def run_import(
                 reject([r for r in batch if isinstance(r, Rejection)])
             if batch:
                 flush(batch)
-            records_seen += len(batch)
+            records_seen += sum(
+                len(record) if type(record) is MessageColumns else 1 for record in batch
+            )
             if progress is not None:
                 progress(position, total, records_seen)
         if progress is not None:
@@ -293,13 +295,8 @@ def _restore_quietly(sessions: sessionmaker[Session]) -> None:
 
 def _batches(connector: Connector, size: int) -> Iterator[tuple[list[object], int]]:
     """Group the connector's records into lists of ``size``, with the reading position."""
-    batch: list[object] = []
-    for record in connector.records():
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch, connector.position
-            batch = []
-    yield batch, connector.position
+    for batch in connector.batches(size):
+        yield batch, connector.position
 
 
 def _finish(

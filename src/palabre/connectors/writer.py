@@ -17,7 +17,6 @@ anything not in them is looked up in the database, one query per batch.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -34,10 +33,13 @@ from palabre.connectors.bulk import (
     sqlite_time,
     utc,
 )
+from palabre.connectors.column_writer import write_message_columns
 from palabre.connectors.counts import Counts, Tally
+from palabre.connectors.digests import message_digest
 from palabre.connectors.records import (
     ChannelRecord,
     IdentityRecord,
+    MessageColumns,
     MessageRecord,
     PersonRecord,
     Rejection,
@@ -100,30 +102,6 @@ _STAMPS = ("created_at", "updated_at")
 _THREAD_COLUMNS = ("source", "external_id", "channel_id", "title", "url", "created_at")
 
 
-def message_digest(record: MessageRecord, thread_key: str) -> str:
-    """A digest of everything palabre stores about a message.
-
-    orjson serialises datetimes and the small attachment / reaction dataclasses
-    natively, which keeps this at about a microsecond per message.
-    """
-    payload = (
-        record.channel_external_id,
-        record.author_external_id,
-        thread_key,
-        record.reply_to_external_id,
-        record.created_at,
-        record.edited_at,
-        record.text,
-        record.language,
-        record.url,
-        record.title,
-        record.reactions or None,
-        record.mentions or None,
-        record.attachments or None,
-    )
-    return hashlib.blake2b(orjson.dumps(payload), digest_size=16).hexdigest()
-
-
 class BatchWriter:
     """Write records of one import (one source) into the database, batch by batch."""
 
@@ -178,12 +156,14 @@ class BatchWriter:
         if people:
             rejections += self._write_people(session, people)
         if threads or messages:
-            self._ensure_channels(session, [m.channel_external_id for m in messages])
-            self._ensure_channels(session, [t.channel_external_id for t in threads])
+            self.ensure_channels(session, [m.channel_external_id for m in messages])
+            self.ensure_channels(session, [t.channel_external_id for t in threads])
         if threads:
             self._write_threads(session, threads)
         if messages:
-            rejections += self._write_messages(session, messages)
+            rejections += self.write_message_records(session, messages)
+        for columns in sorted_.get(MessageColumns, ()):
+            rejections += write_message_columns(self, session, columns)
         return rejections
 
     # -- channels --------------------------------------------------------------------
@@ -253,7 +233,7 @@ class BatchWriter:
                 session.execute(_channel.update().where(_channel.c.id == row[0]).values(**values))
                 self.counts.channels.updated += 1
 
-    def _ensure_channels(self, session: Session, keys: Iterable[str]) -> None:
+    def ensure_channels(self, session: Session, keys: Iterable[str]) -> None:
         missing = sorted({k for k in keys if k not in self._channels})
         if not missing:
             return
@@ -381,7 +361,7 @@ class BatchWriter:
                 .values(kind=record.person_kind)
             )
 
-    def _ensure_identities(self, session: Session, keys: Iterable[str]) -> None:
+    def ensure_identities(self, session: Session, keys: Iterable[str]) -> None:
         missing = sorted({k for k in keys if k not in self._identities})
         if not missing:
             return
@@ -425,7 +405,7 @@ class BatchWriter:
             else:
                 session.execute(_thread.update().where(_thread.c.id == row[0]).values(**values))
                 self.counts.threads.updated += 1
-        self._insert_threads(session, new_rows)
+        self.insert_threads(session, new_rows)
 
     def _bulk(
         self,
@@ -468,7 +448,7 @@ class BatchWriter:
             self._fresh = found is None
         return self._fresh
 
-    def _insert_threads(
+    def insert_threads(
         self, session: Session, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
     ) -> None:
         if not rows:
@@ -546,11 +526,11 @@ class BatchWriter:
                     "created_at": first.created_at,
                 }
             )
-        self._insert_threads(session, new_rows, ignore_conflicts=fresh)
+        self.insert_threads(session, new_rows, ignore_conflicts=fresh)
 
     # -- messages --------------------------------------------------------------------
 
-    def _write_messages(
+    def write_message_records(
         self, session: Session, records: Sequence[MessageRecord]
     ) -> list[Rejection]:
         rejections: list[Rejection] = []
@@ -568,14 +548,14 @@ class BatchWriter:
                 authors.add(m.author_external_id)
             authors.update(m.mentions)
             authors.update(r.author_external_id for r in m.reactions if r.author_external_id)
-        self._ensure_identities(session, authors)
+        self.ensure_identities(session, authors)
         self._ensure_threads(session, batch)
         # Ids of this batch's authors and threads in plain dicts: one cache lookup per
         # author or thread instead of one per message (the caches keep what was just
         # ensured: see LRU.__contains__).
-        author_ids = {key: self._identity_id(key) for key in authors}
+        author_ids = {key: self.identity_id(key) for key in authors}
         thread_ids = {
-            key: self._thread_id(key)
+            key: self.thread_id(key)
             for key in {m.thread_external_id or m.external_id for m in batch}
         }
 
@@ -633,7 +613,7 @@ class BatchWriter:
                 if m.reply_to_external_id is not None and old[3] is None:
                     # Stored unlinked by an earlier run (its parent came later, or an
                     # import stopped in between): its parent may be stored now.
-                    self._pend(m.external_id)
+                    self.pend_reply(m.external_id)
                 continue
             attachments = (
                 [
@@ -658,7 +638,7 @@ class BatchWriter:
                         if parent_id is not None:
                             linked_here += 1
                 if m.reply_to_external_id is not None and parent_id is None:
-                    self._pend(m.external_id)
+                    self.pend_reply(m.external_id)
                 inserts.append(
                     (
                         source,
@@ -708,36 +688,31 @@ class BatchWriter:
             session.execute(_mention.delete().where(_mention.c.message_id == old[0]))
             updated_ids.append(old[0])
             if m.reply_to_external_id is not None:
-                self._pend(m.external_id)
+                self.pend_reply(m.external_id)
             self._write_reactions_mentions(session, old[0], m)
         if inserts:
             if linking:
                 # A repeated id skipped by the insert shifts the ids of the rows after
                 # it: links made on the expected ids are put right before the commit.
                 session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            inserted = self._bulk(
-                session,
-                _message,
-                _MESSAGE_COLUMNS,
-                prepared=("created_at", "edited_at", "imported_at", "attachments"),
-            ).run(session, inserts, ignore_conflicts=fresh)
+            inserted = self.message_inserter(session).run(session, inserts, ignore_conflicts=fresh)
             if inserted != len(inserts):
                 # The input repeats ids of earlier batches: those rows (ids up to
                 # ``before``) were kept as they were; report the repeats.
-                repeated = self._stored_before(session, insert_records, before)
+                repeated = self.stored_before(session, insert_records, before)
                 rejections.extend(
                     _duplicate(m) for m in insert_records if m.external_id in repeated
                 )
                 insert_records = [m for m in insert_records if m.external_id not in repeated]
                 inserts = [row for row in inserts if row[1] not in repeated]
                 if linking:
-                    linked_here = self._relink(session, insert_records)
+                    linked_here = self.relink(session, insert_records)
                     in_batch = {}
             elif linking and in_batch:
                 # The ids were foreseen as max + 1, + 2...: check rather than assume.
                 top = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
                 if top != before + len(inserts):
-                    linked_here = self._relink(session, insert_records)
+                    linked_here = self.relink(session, insert_records)
                     in_batch = {}
             self.replies_linked += linked_here
             self._message_ids.update(in_batch)
@@ -764,7 +739,7 @@ class BatchWriter:
         self.counts.messages.unchanged += len(unchanged_ids)
         return rejections
 
-    def _stored_before(
+    def stored_before(
         self, session: Session, records: Sequence[MessageRecord], before: int
     ) -> set[str]:
         """The ids among ``records`` already stored with a row id up to ``before``."""
@@ -794,7 +769,7 @@ class BatchWriter:
                 {
                     "message_id": message_id,
                     "identity_id": (
-                        self._identity_id(r.author_external_id) if r.author_external_id else None
+                        self.identity_id(r.author_external_id) if r.author_external_id else None
                     ),
                     "emoji": r.emoji,
                     "created_at": utc(r.created_at),
@@ -802,7 +777,7 @@ class BatchWriter:
             )
         for mention in dict.fromkeys(m.mentions):
             self._pending_mentions.append(
-                {"message_id": message_id, "identity_id": self._identity_id(mention)}
+                {"message_id": message_id, "identity_id": self.identity_id(mention)}
             )
 
     def _flush_children(self, session: Session) -> None:
@@ -817,12 +792,40 @@ class BatchWriter:
         self._pending_reactions = []
         self._pending_mentions = []
 
-    def _identity_id(self, key: str) -> int:
+    @property
+    def channel_ids(self) -> dict[str, int]:
+        """Ids of the channels met so far, by external id (see :meth:`ensure_channels`)."""
+        return self._channels
+
+    def knows_thread(self, key: str) -> bool:
+        """Whether the id of thread ``key`` is in the cache (which then keeps it a while)."""
+        return key in self._threads
+
+    def remember_message_ids(self, ids: dict[str, int]) -> None:
+        """Cache the ids of messages just stored, for the replies that follow them."""
+        self._message_ids.update(ids)
+
+    def message_inserter(self, session: Session) -> BulkInsert:
+        """The bulk insert of message rows (tuples in ``_MESSAGE_COLUMNS`` order, values
+        in the driver's form)."""
+        return self._bulk(
+            session,
+            _message,
+            _MESSAGE_COLUMNS,
+            prepared=("created_at", "edited_at", "imported_at", "attachments"),
+        )
+
+    @staticmethod
+    def duplicate(record: MessageRecord) -> Rejection:
+        """The rejection of a message whose id an earlier record of the import has."""
+        return _duplicate(record)
+
+    def identity_id(self, key: str) -> int:
         value = self._identities.get(key)
         assert value is not None, f"identity {key!r} was not ensured"
         return value
 
-    def _thread_id(self, key: str) -> int:
+    def thread_id(self, key: str) -> int:
         value = self._threads.get(key)
         assert value is not None, f"thread {key!r} was not ensured"
         return value
@@ -830,13 +833,22 @@ class BatchWriter:
     def _parent_ids(self, session: Session, batch: Sequence[MessageRecord]) -> dict[str, int]:
         """Ids of the stored parents the replies of ``batch`` name (recent ones from the
         cache, the others looked up)."""
+        in_batch = {m.external_id for m in batch}
+        return self.stored_message_ids(
+            session,
+            dict.fromkeys(
+                m.reply_to_external_id
+                for m in batch
+                if m.reply_to_external_id is not None and m.reply_to_external_id not in in_batch
+            ),
+        )
+
+    def stored_message_ids(self, session: Session, keys: Iterable[str]) -> dict[str, int]:
+        """Ids of this source's stored messages among ``keys`` (recent ones from the cache,
+        the others looked up); a key not stored is absent."""
         found: dict[str, int] = {}
         missing: list[str] = []
-        in_batch = {m.external_id for m in batch}
-        for m in batch:
-            target = m.reply_to_external_id
-            if target is None or target in found or target in in_batch:
-                continue
+        for target in keys:
             known = self._message_ids.get(target)
             if known is None:
                 missing.append(target)
@@ -853,7 +865,7 @@ class BatchWriter:
                 self._message_ids.put(external_id, int(message_id))
         return found
 
-    def _relink(self, session: Session, records: Sequence[MessageRecord]) -> int:
+    def relink(self, session: Session, records: Sequence[MessageRecord]) -> int:
         """Set the parent of the replies just inserted from the ids actually stored.
 
         Used when the insert skipped repeated rows, so the ids it gave are not the ones
@@ -880,7 +892,7 @@ class BatchWriter:
             parent = ids.get(target) if target is not None and target != m.external_id else None
             linked += parent is not None
             if parent is None:
-                self._pend(m.external_id)
+                self.pend_reply(m.external_id)
             updates.append({"row_id": ids[m.external_id], "parent": parent})
         session.execute(
             _message.update()
@@ -896,7 +908,7 @@ class BatchWriter:
         self._threads = LRU(THREAD_CACHE_SIZE)
         self._message_ids = LRU(MESSAGE_CACHE_SIZE)
 
-    def _pend(self, external_id: str) -> None:
+    def pend_reply(self, external_id: str) -> None:
         """Remember a reply stored without its parent, for :meth:`resolve_replies`."""
         self._replies_pending = True
         if len(self._pending_replies) <= PENDING_REPLIES_LIMIT:
