@@ -179,16 +179,24 @@ def run_import(
             where = first.location + (f", field '{first.field}'" if first.field else "")
             raise ImportRejectedError(f"{where}: {first.reason} (--strict: nothing was imported)")
 
+    # The batches of a first large import into SQLite go through a connection of their
+    # own, without foreign key checks and disk syncs (see bulk_connection).
+    batch_sessions = sessions
+    bulk: sa.Connection | None = None
+
     def flush(batch: list[object]) -> None:
         if strict_session is not None:
             reject(writer.write(strict_session, batch))
             strict_session.flush()
             return
-        with sessions.begin() as session:
+        with batch_sessions.begin() as session:
             rejections = writer.write(session, batch)
         reject(rejections)
 
     try:
+        if deferred:
+            bulk = bulk_connection(sessions)
+            batch_sessions = sessionmaker(bind=bulk, expire_on_commit=False)
         records_seen = 0
         batches = (
             read_in_parallel(connector, batch_size, times_as_text=_is_sqlite(sessions))
@@ -207,6 +215,9 @@ def run_import(
                 progress(position, total, records_seen)
         if progress is not None:
             progress(connector.position if total is None else total, total, records_seen)
+        if bulk is not None:
+            release_bulk_connection(bulk)
+            bulk = None
         if deferred:
             # The reader is done and the caches are no longer needed: their memory goes
             # to building the indexes instead.
@@ -217,6 +228,8 @@ def run_import(
         if strict_session is not None:
             strict_session.commit()
     except BaseException as exc:
+        if bulk is not None:
+            release_bulk_connection(bulk)
         if strict_session is not None:
             strict_session.rollback()
             strict_session.close()
@@ -232,6 +245,43 @@ def run_import(
             strict_session.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def bulk_connection(sessions: sessionmaker[Session]) -> sa.Connection:
+    """A SQLite connection for the batches of a first large import of a source.
+
+    Foreign keys are not checked on it: the writer takes every id it stores from rows
+    it read or inserted in the same transaction (and checks the ids SQLite gives),
+    and the checks cost about a tenth of the inserts. ``synchronous=OFF`` skips the
+    disk syncs: a killed process loses nothing committed (WAL), a power cut or an
+    operating system crash during the import may corrupt the database (see
+    docs/settings.md). Give it back with :func:`release_bulk_connection`.
+    """
+    engine = sessions.kw["bind"]
+    connection: sa.Connection = engine.connect()
+    # Outside any transaction (the driver begins one before a write only), where SQLite
+    # applies them; on this connection only.
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    connection.exec_driver_sql("PRAGMA synchronous = OFF")
+    connection.commit()
+    return connection
+
+
+def release_bulk_connection(connection: sa.Connection) -> None:
+    """Put the usual checks back on a :func:`bulk_connection` and return it to the pool."""
+    try:
+        connection.rollback()  # a failed batch may have left its transaction open
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        connection.commit()
+        on = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        if on != 1:
+            raise RuntimeError("foreign keys stayed off")
+    except Exception:
+        # Never let a connection without foreign keys serve anything else.
+        connection.invalidate()
+    finally:
+        connection.close()
 
 
 def _is_sqlite(sessions: sessionmaker[Session]) -> bool:
