@@ -49,10 +49,8 @@ def write_message_columns(
     writer.ensure_channels(session, set(columns.channel))
     authors: set[str | None] = set(columns.author)
     authors.discard(None)
-    writer.ensure_identities(session, authors)  # type: ignore[arg-type]
-    _ensure_threads(writer, session, columns)
-    author_ids = {key: writer.identity_id(key) for key in authors if key is not None}
-    thread_ids = {key: writer.thread_id(key) for key in set(columns.thread)}
+    author_ids = writer.ensure_identities(session, cast("set[str]", authors))
+    thread_ids = _ensure_threads(writer, session, columns)
 
     before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
     first = before + 1
@@ -136,16 +134,20 @@ def write_message_columns(
     return rejections
 
 
-def _ensure_threads(writer: BatchWriter, session: Session, columns: MessageColumns) -> None:
-    """Create the threads of ``columns`` not known yet (the source is new: none is stored)."""
+def _ensure_threads(
+    writer: BatchWriter, session: Session, columns: MessageColumns
+) -> dict[str, int]:
+    """The ids of the threads of ``columns``, creating those the cache does not hold
+    (one the cache forgot is stored already: the insert skips it and reads its id)."""
     threads = columns.thread
     ids = columns.external_id
     size = len(threads)
     # The first message of each thread in the batch: reversed, the first one wins.
     first_of = dict(zip(reversed(threads), range(size - 1, -1, -1), strict=True))
-    wanted = [key for key in first_of if not writer.knows_thread(key)]
+    thread_ids = writer.cached_thread_ids(first_of)
+    wanted = [key for key in first_of if key not in thread_ids]
     if not wanted:
-        return
+        return thread_ids
     position = dict(zip(ids, range(size), strict=True))
     channels = writer.channel_ids
     rows: list[dict[str, Any]] = []
@@ -166,4 +168,5 @@ def _ensure_threads(writer: BatchWriter, session: Session, columns: MessageColum
                 "created_at": columns.created_at[index],
             }
         )
-    writer.insert_threads(session, rows, ignore_conflicts=True)
+    thread_ids.update(writer.insert_threads(session, rows, ignore_conflicts=True))
+    return thread_ids

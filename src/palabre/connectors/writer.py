@@ -270,10 +270,13 @@ class BatchWriter:
 
     def _create_identities(
         self, session: Session, records: Sequence[IdentityRecord], person_ids: Sequence[int] | None
-    ) -> None:
-        """Create identities; each gets a new person unless ``person_ids`` gives one."""
+    ) -> dict[str, int]:
+        """Create identities; each gets a new person unless ``person_ids`` gives one.
+
+        Returns their ids by external id.
+        """
         if not records:
-            return
+            return {}
         # Times in the driver's form (text on SQLite): no bind processing per row.
         now = self._time_param(session)(utcnow())
         if person_ids is None:
@@ -306,9 +309,10 @@ class BatchWriter:
             for r, pid in zip(records, person_ids, strict=True)
         ]
         ids = insert_returning_ids(session, _identity, rows, prepared=_STAMPS)
-        for identity_id, row in zip(ids, rows, strict=True):
-            self._identities.put(str(row["external_id"]), identity_id)
+        created = {str(row["external_id"]): number for number, row in zip(ids, rows, strict=True)}
+        self._identities.update(created)
         self.touched_persons.update(person_ids)
+        return created
 
     def _write_identities(self, session: Session, records: Sequence[IdentityRecord]) -> None:
         latest = {r.external_id: r for r in records}
@@ -361,20 +365,26 @@ class BatchWriter:
                 .values(kind=record.person_kind)
             )
 
-    def ensure_identities(self, session: Session, keys: Iterable[str]) -> None:
-        missing = sorted({k for k in keys if k not in self._identities})
-        if not missing:
-            return
+    def ensure_identities(self, session: Session, keys: Iterable[str]) -> dict[str, int]:
+        """The identity ids of ``keys`` (this source's external ids), from the cache,
+        the database, or a placeholder identity created for an unknown one."""
+        wanted = set(keys)
+        ids = self._identities.found(wanted)
+        if len(ids) == len(wanted):
+            return ids
+        missing = sorted(key for key in wanted if key not in ids)
         existing = self._load_identities(session, missing)
         placeholders: list[IdentityRecord] = []
         for key in missing:
             row = existing.get(key)
             if row is not None:
-                self._identities.put(key, int(row[0]))
+                ids[key] = int(row[0])
+                self._identities.put(key, ids[key])
             else:
                 placeholders.append(IdentityRecord(external_id=key))
-        self._create_identities(session, placeholders, None)
+        ids.update(self._create_identities(session, placeholders, None))
         self.counts.identities.created += len(placeholders)
+        return ids
 
     # -- threads ---------------------------------------------------------------------
 
@@ -450,9 +460,11 @@ class BatchWriter:
 
     def insert_threads(
         self, session: Session, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
-    ) -> None:
+    ) -> dict[str, int]:
+        """Insert thread rows (a repeat is skipped with ``ignore_conflicts``); return the
+        ids of their external ids."""
         if not rows:
-            return
+            return {}
         as_time = self._time_param(session)
         params = [
             (
@@ -476,18 +488,22 @@ class BatchWriter:
         if sqlite and inserted == len(rows) and self._max_id(session, _thread) == before + inserted:
             # SQLite gave max + 1, + 2... in order (this import holds the write lock), as
             # checked just now: no need to read the ids back.
-            for number, row in enumerate(rows, start=before + 1):
-                self._threads.put(row["external_id"], number)
-            return
+            placed = {
+                row["external_id"]: number for number, row in enumerate(rows, start=before + 1)
+            }
+            self._threads.update(placed)
+            return placed
         keys = [row["external_id"] for row in rows]
+        placed = {}
         for chunk in chunks(keys):
             found = session.execute(
                 sa.select(_thread.c.external_id, _thread.c.id).where(
                     _thread.c.source == self.source, _thread.c.external_id.in_(chunk)
                 )
             )
-            for external_id, thread_id in found:
-                self._threads.put(external_id, int(thread_id))
+            placed.update((external_id, int(thread_id)) for external_id, thread_id in found)
+        self._threads.update(placed)
+        return placed
 
     @staticmethod
     def _max_id(session: Session, table: sa.Table) -> int:
@@ -797,9 +813,9 @@ class BatchWriter:
         """Ids of the channels met so far, by external id (see :meth:`ensure_channels`)."""
         return self._channels
 
-    def knows_thread(self, key: str) -> bool:
-        """Whether the id of thread ``key`` is in the cache (which then keeps it a while)."""
-        return key in self._threads
+    def cached_thread_ids(self, keys: Iterable[str]) -> dict[str, int]:
+        """The ids of the threads of ``keys`` that the cache holds (see :meth:`LRU.found`)."""
+        return self._threads.found(keys)
 
     def remember_message_ids(self, ids: dict[str, int]) -> None:
         """Cache the ids of messages just stored, for the replies that follow them."""
