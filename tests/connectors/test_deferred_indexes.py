@@ -155,12 +155,13 @@ def test_a_large_first_import_stores_no_dangling_reference_and_gives_back_checke
         if database_backend() == "sqlite":
             assert session.connection().exec_driver_sql("PRAGMA foreign_key_check").all() == []
             assert session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        rows = session.execute(
+        parents: dict[str, int | None] = {}
+        for external_id, parent in session.execute(
             sa.select(Message.external_id, Message.reply_to_id).where(
                 Message.external_id.in_(["late-reply", "orphan"])
             )
-        )
-        parents = {external_id: parent for external_id, parent in rows}
+        ):
+            parents[external_id] = parent
         last = session.scalar(sa.select(Message.id).where(Message.external_id == "zz-last"))
     assert parents == {"late-reply": last, "orphan": None}
     # Every connection the pool hands out checks foreign keys again.
