@@ -43,6 +43,23 @@ OPTIONAL = frozenset(
 )
 #: how many distinct authors / channels are remembered to avoid re-declaring them
 _SEEN_LIMIT = 100_000
+#: the columns the connector reads, in the order it unpacks them
+_CELLS = (
+    "id",
+    "channel",
+    "author",
+    "created_at",
+    "text",
+    "thread_id",
+    "reply_to",
+    "edited_at",
+    "language",
+    "url",
+    "title",
+    "author_name",
+    "author_email",
+    "channel_kind",
+)
 #: messages read at a time when :meth:`GenericMessagesConnector.records` is asked for
 _RECORDS_CHUNK = 1000
 
@@ -136,41 +153,38 @@ class GenericMessagesConnector(Connector):
         path = self.path
         prefix = f"{path}:"
         others: list[Record] = []
+        # One tuple per message, turned into columns per chunk (zip in C is cheaper
+        # than a dozen appends per row).
+        rows: list[tuple[object, ...]] = []
+        add = rows.append
         with self._open() as reader:
-            # A CSV header lists every column; JSONL objects each have their own keys.
-            present = (
-                set(reader.header.columns)
-                if reader.header.format == "csv"
-                else set(REQUIRED | OPTIONAL)
-            )
-
-            # Optional cells are read only when the file has the column: this loop runs
-            # once per message of files with millions of them.
-            def optional(values: dict[str, str], name: str) -> str | None:
-                if name not in present:
-                    return None
-                return values.get(name, "").strip() or None
-
-            has_edited = "edited_at" in present
-            has_kind = "channel_kind" in present
-            has_thread = "thread_id" in present
-            has_reply = "reply_to" in present
-            has_language = "language" in present
-            has_url = "url" in present
-            has_title = "title" in present
-            # One tuple per message, turned into columns per chunk (zip in C is cheaper
-            # than a dozen appends per row).
-            rows: list[tuple[object, ...]] = []
-            add = rows.append
-            for item in reader:
-                if isinstance(item, RowProblem):
+            # This loop runs once per message of files with millions of them: cells come
+            # by position (a column the file lacks reads as ""), no dict per row.
+            for item in reader.cells(_CELLS):
+                if type(item) is RowProblem:
                     others.append(item.rejection(path))
                     continue
-                values = item.values
-                message_id = values.get("id", "").strip()
-                channel = values.get("channel", "").strip()
-                author = values.get("author", "").strip()
-                created_text = values.get("created_at", "").strip()
+                line, cells = item  # type: ignore[misc]
+                (
+                    message_id,
+                    channel,
+                    author,
+                    created_text,
+                    text,
+                    thread_cell,
+                    reply_cell,
+                    edited_text,
+                    language,
+                    url,
+                    title,
+                    author_name,
+                    author_email,
+                    kind_cell,
+                ) = cells
+                message_id = message_id.strip()
+                channel = channel.strip()
+                author = author.strip()
+                created_text = created_text.strip()
                 if not (message_id and channel and author and created_text):
                     empty = next(
                         name
@@ -184,7 +198,7 @@ class GenericMessagesConnector(Connector):
                     )
                     others.append(
                         Rejection(
-                            prefix + str(item.line),
+                            prefix + str(line),
                             f"the required cell '{empty}' is empty",
                             field=empty,
                             external_id=message_id or None,
@@ -196,37 +210,30 @@ class GenericMessagesConnector(Connector):
                 except (ValueError, OverflowError, OSError) as exc:
                     others.append(
                         Rejection(
-                            prefix + str(item.line),
-                            str(exc),
-                            field="created_at",
-                            external_id=message_id,
+                            prefix + str(line), str(exc), field="created_at", external_id=message_id
                         )
                     )
                     continue
                 edited_at = None
-                if has_edited:
-                    edited_text = values.get("edited_at", "")
-                    if edited_text and edited_text.strip():
-                        try:
-                            edited_at = parse_timestamp(edited_text)
-                        except (ValueError, OverflowError, OSError) as exc:
-                            others.append(
-                                Rejection(
-                                    prefix + str(item.line),
-                                    str(exc),
-                                    field="edited_at",
-                                    external_id=message_id,
-                                )
+                if edited_text and not edited_text.isspace():
+                    try:
+                        edited_at = parse_timestamp(edited_text)
+                    except (ValueError, OverflowError, OSError) as exc:
+                        others.append(
+                            Rejection(
+                                prefix + str(line),
+                                str(exc),
+                                field="edited_at",
+                                external_id=message_id,
                             )
-                            continue
+                        )
+                        continue
                 if channel not in seen_channels:
-                    kind = (optional(values, "channel_kind") if has_kind else None) or (
-                        self.channel_kind
-                    )
+                    kind = kind_cell.strip() or self.channel_kind
                     if kind and kind not in CHANNEL_KINDS:
                         others.append(
                             Rejection(
-                                prefix + str(item.line),
+                                prefix + str(line),
                                 f"unknown channel kind '{kind}' "
                                 f"(one of {', '.join(CHANNEL_KINDS)})",
                                 field="channel_kind",
@@ -250,21 +257,18 @@ class GenericMessagesConnector(Connector):
                         IdentityRecord(
                             external_id=author,
                             handle=author,
-                            display_name=optional(values, "author_name"),
-                            email=optional(values, "author_email"),
+                            display_name=author_name.strip() or None,
+                            email=author_email.strip() or None,
                         )
                     )
-                reply_to = (values.get("reply_to", "").strip() or None) if has_reply else None
+                reply_to = reply_cell.strip() or None
                 # A reply without a thread id joins its parent's thread: exact for one
                 # level of replies; deeper trees should give thread_id. A message of no
                 # thread starts its own.
-                thread = (
-                    (values.get("thread_id", "").strip() or None) if has_thread else None
-                ) or (reply_to or message_id)
-                text = values.get("text", "")
-                language = (values.get("language", "").strip() or None) if has_language else None
-                url = (values.get("url", "").strip() or None) if has_url else None
-                title = (values.get("title", "").strip() or None) if has_title else None
+                thread = thread_cell.strip() or reply_to or message_id
+                language = language.strip() or None
+                url = url.strip() or None
+                title = title.strip() or None
                 add(
                     (
                         message_id,
@@ -290,7 +294,7 @@ class GenericMessagesConnector(Connector):
                             url,
                             title,
                         ),
-                        item.line,
+                        line,
                     )
                 )
                 if len(rows) >= size:
