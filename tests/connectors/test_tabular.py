@@ -344,7 +344,8 @@ def test_cells_come_in_the_order_asked_with_empty_text_for_what_a_row_or_file_la
         tabular.Cells(2, ("1", "", "ana@example.ch", "")),
         tabular.Cells(4, ("2", "", "bob@example.org", "")),
     ]
-    assert isinstance(rows[2], RowProblem) and rows[2].line == 5  # one cell too many
+    assert isinstance(rows[2], RowProblem)  # one cell too many
+    assert rows[2].line == 5
 
 
 def test_jsonl_cells_are_the_values_of_the_keys_asked_for(tmp_path: Path) -> None:
