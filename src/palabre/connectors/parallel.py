@@ -9,8 +9,9 @@ The reader sends what :meth:`~palabre.connectors.base.Connector.batches` yields.
 Records cross the process boundary as plain tuples because pickling slotted
 dataclasses field by field costs about ten times more than the tuple of their
 values; a :class:`~palabre.connectors.records.MessageColumns` batch as the tuple of
-its lists (a few lists per batch instead of thousands of tuples). The message digest (see :func:`~palabre.connectors.digests.message_digest`)
-is computed on the reader's side too, to take that work off the writer, and so are,
+its lists (a few lists per batch instead of thousands of tuples). The message
+digest (see :func:`~palabre.connectors.digests.message_digest`) is computed on the
+reader's side too, to take that work off the writer, and so are,
 for SQLite, a message's times in the text form the database stores (a string also
 crosses the pipe several times cheaper than a datetime).
 """
