@@ -27,6 +27,15 @@ def test_a_key_checked_with_in_survives_the_puts_that_follow() -> None:
     assert cache.get("a") == 1
 
 
+def test_keys_found_in_bulk_survive_the_puts_that_follow_and_missing_ones_are_absent() -> None:
+    cache: LRU[str, int] = LRU(4)
+    cache.put("a", 1)
+    cache.put("b", 2)  # both move to the old generation
+    assert cache.found(["a", "z", "b"]) == {"a": 1, "b": 2}
+    cache.put("c", 3)  # the promoted a and b filled the young generation, now the old one
+    assert cache.found(["a", "b", "c"]) == {"a": 1, "b": 2, "c": 3}
+
+
 def test_an_import_larger_than_the_caches_keeps_every_author_and_thread(
     sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.connectors.generic import GenericMessagesConnector
 from palabre.connectors.importer import estimated_records, run_import
-from palabre.connectors.records import Record
 from palabre.fabric.models import Message
 from tests.conftest import database_backend
 from tests.connectors.test_import_crash import write_messages_csv
@@ -32,12 +31,12 @@ class Watched(GenericMessagesConnector):
         self.engine = engine
         self.missing_half_way: set[str] | None = None
 
-    def records(self) -> Iterator[Record]:
-        for number, record in enumerate(super().records()):
-            if number == 300:
+    def batches(self, size: int) -> Iterator[list[object]]:
+        for number, batch in enumerate(super().batches(size)):
+            if number == 3:
                 # Another connection: it sees what the import committed so far.
                 self.missing_half_way = missing_names(self.engine)
-            yield record
+            yield batch
 
 
 def test_the_estimate_counts_the_lines_of_the_file(tmp_path: Path) -> None:
@@ -119,11 +118,11 @@ def test_an_import_that_fails_rebuilds_the_indexes_it_dropped(
     write_messages_csv(path, 1000)
 
     class Failing(Watched):
-        def records(self) -> Iterator[Record]:
-            for number, record in enumerate(super().records()):
-                if number == 500:
+        def batches(self, size: int) -> Iterator[list[object]]:
+            for number, batch in enumerate(super().batches(size)):
+                if number == 5:
                     raise OSError("the export vanished while being read")
-                yield record
+                yield batch
 
     connector = Failing(path, engine)
     with pytest.raises(OSError, match="vanished"):
@@ -132,3 +131,40 @@ def test_an_import_that_fails_rebuilds_the_indexes_it_dropped(
     if database_backend() == "sqlite":
         assert connector.missing_half_way  # they were dropped...
     assert missing_names(engine) == set()  # ...and are back
+
+
+def test_a_large_first_import_stores_no_dangling_reference_and_gives_back_checked_connections(
+    engine: sa.Engine, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # On SQLite its batches are written without foreign key checks (bulk_connection):
+    # the references are right by construction, which SQLite's own check confirms.
+    path = tmp_path / "messages.csv"
+    ids = write_messages_csv(path, 3000)
+    with path.open("a", encoding="utf-8") as handle:
+        # A reply to a message later in the file, and one to a message never imported.
+        handle.write("late-reply,c1,u1,2025-02-01T00:00:00Z,réponse,zz-last\n")
+        handle.write("orphan,c1,u1,2025-02-01T00:00:01Z,answer,not-in-file\n")
+        handle.write("zz-last,c1,u2,2025-02-01T00:00:02Z,le parent,\n")
+
+    report = run_import(
+        sessions, GenericMessagesConnector(path), batch_size=500, defer_indexes_from=500
+    )
+
+    assert report.counts.messages.created == len(ids) + 3
+    with sessions() as session:
+        if database_backend() == "sqlite":
+            assert session.connection().exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        parents: dict[str, int | None] = {}
+        for external_id, parent in session.execute(
+            sa.select(Message.external_id, Message.reply_to_id).where(
+                Message.external_id.in_(["late-reply", "orphan"])
+            )
+        ):
+            parents[external_id] = parent
+        last = session.scalar(sa.select(Message.id).where(Message.external_id == "zz-last"))
+    assert parents == {"late-reply": last, "orphan": None}
+    # Every connection the pool hands out checks foreign keys again.
+    with engine.connect() as connection:
+        if database_backend() == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -328,3 +328,28 @@ def test_property_any_table_written_by_csv_writer_reads_back_identical(
     # Rows whose cells are all blank carry nothing and are skipped by design.
     expected = [dict(zip(header, row, strict=True)) for row in rows if any(c.strip() for c in row)]
     assert read == expected
+
+
+def test_cells_come_in_the_order_asked_with_empty_text_for_what_a_row_or_file_lacks(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "p.csv",
+        'Email,ID,Nom\nana@example.ch,1,"Ana, la première"\n\nbob@example.org,2\n1,2,3,4\n',
+    )
+    with open_rows(path, required={"id"}, optional={"email", "name"}) as reader:
+        rows = list(reader.cells(["id", "name", "email", "phone"]))
+    assert rows[:2] == [
+        tabular.Cells(2, ("1", "", "ana@example.ch", "")),
+        tabular.Cells(4, ("2", "", "bob@example.org", "")),
+    ]
+    assert isinstance(rows[2], RowProblem)  # one cell too many
+    assert rows[2].line == 5
+
+
+def test_jsonl_cells_are_the_values_of_the_keys_asked_for(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.jsonl", '{"id": 7, "name": "Zoé"}\n{"id": "8", "email": null}\n')
+    with open_rows(path, required={"id"}, optional={"email", "name"}) as reader:
+        rows = list(reader.cells(["email", "id", "name"]))
+    assert rows == [tabular.Cells(1, ("", "7", "Zoé")), tabular.Cells(2, ("", "8", ""))]

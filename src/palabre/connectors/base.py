@@ -69,6 +69,23 @@ class Connector(abc.ABC):
     def records(self) -> Iterator[Record]:
         """Yield canonical records, streaming."""
 
+    def batches(self, size: int) -> Iterator[list[object]]:
+        """Yield the records in lists of about ``size``, as the importer writes them.
+
+        The default groups :meth:`records`. A connector may override it to hand its
+        messages as :class:`~palabre.connectors.records.MessageColumns` (a list may
+        then hold one such batch of up to ``size`` messages after the channels and
+        identities they use); :attr:`position` must have advanced past every list
+        yielded.
+        """
+        batch: list[object] = []
+        for record in self.records():
+            batch.append(record)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        yield batch
+
 
 #: how many leading bytes :func:`refuse_binary` looks at
 TEXT_HEAD_BYTES = 8192

@@ -57,6 +57,25 @@ class LRU(Generic[K, V]):
             self._old = young
             self._young = {}
 
+    def found(self, keys: Iterable[K]) -> dict[K, V]:
+        """The cached values of ``keys`` (those not cached are absent), promoting them
+        in bulk: one pass for a batch's keys instead of a ``get`` each."""
+        young = self._young
+        old = self._old
+        hits: dict[K, V] = {}
+        promoted: dict[K, V] = {}
+        for key in keys:
+            value = young.get(key)
+            if value is None:
+                value = old.get(key)
+                if value is None:
+                    continue
+                promoted[key] = value
+            hits[key] = value
+        if promoted:
+            self.update(promoted)
+        return hits
+
     def __contains__(self, key: object) -> bool:
         # A key found is promoted, like ``get``: the writer checks which ids it must
         # load with ``in``, then reads them after more puts; a key left in the old

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from palabre.connectors.base import Connector
+from palabre.connectors.digests import plain_message_digest
 from palabre.connectors.records import (
     CHANNEL_KINDS,
     ChannelKind,
     ChannelRecord,
     IdentityRecord,
-    MessageRecord,
+    MessageColumns,
     Record,
     Rejection,
 )
@@ -42,6 +43,25 @@ OPTIONAL = frozenset(
 )
 #: how many distinct authors / channels are remembered to avoid re-declaring them
 _SEEN_LIMIT = 100_000
+#: the columns the connector reads, in the order it unpacks them
+_CELLS = (
+    "id",
+    "channel",
+    "author",
+    "created_at",
+    "text",
+    "thread_id",
+    "reply_to",
+    "edited_at",
+    "language",
+    "url",
+    "title",
+    "author_name",
+    "author_email",
+    "channel_kind",
+)
+#: messages read at a time when :meth:`GenericMessagesConnector.records` is asked for
+_RECORDS_CHUNK = 1000
 
 
 def parse_timestamp(text: str) -> dt.datetime:
@@ -108,39 +128,63 @@ class GenericMessagesConnector(Connector):
             pass
 
     def records(self) -> Iterator[Record]:
-        """Yield identities and channels as first met, then each message."""
+        """Yield identities and channels as first met, then the messages that use them."""
+        for others, columns in self._chunks(_RECORDS_CHUNK):
+            yield from others
+            yield from columns.records()
+
+    def batches(self, size: int) -> Iterator[list[object]]:
+        """Lists of the channels, identities and rejections met, then a
+        :class:`MessageColumns` of up to ``size`` messages (see :meth:`Connector.batches`)."""
+        for others, columns in self._chunks(size):
+            batch: list[object] = list(others)
+            if len(columns):
+                batch.append(columns)
+            yield batch
+
+    def _chunks(self, size: int) -> Iterator[tuple[list[Record], MessageColumns]]:
+        """Read the file: ``(records, messages)`` for every ``size`` messages read.
+
+        ``records`` are the channels and identities first met (before the messages that
+        use them) and the rejections; the last chunk may be smaller, even empty.
+        """
         seen_authors: set[str] = set()
         seen_channels: set[str] = set()
         path = self.path
         prefix = f"{path}:"
+        others: list[Record] = []
+        # One tuple per message, turned into columns per chunk (zip in C is cheaper
+        # than a dozen appends per row).
+        rows: list[tuple[object, ...]] = []
+        add = rows.append
         with self._open() as reader:
-            # A CSV header lists every column; JSONL objects each have their own keys.
-            present = (
-                set(reader.header.columns)
-                if reader.header.format == "csv"
-                else set(REQUIRED | OPTIONAL)
-            )
-
-            # Optional cells are read only when the file has the column: this loop runs
-            # once per message of files with millions of them.
-            def optional(values: dict[str, str], name: str) -> str | None:
-                if name not in present:
-                    return None
-                return values.get(name, "").strip() or None
-
-            has_edited = "edited_at" in present
-            has_kind = "channel_kind" in present
-            for item in reader:
-                self.position = reader.position
-                if isinstance(item, RowProblem):
-                    yield item.rejection(path)
+            # This loop runs once per message of files with millions of them: cells come
+            # by position (a column the file lacks reads as ""), no dict per row.
+            for item in reader.cells(_CELLS):
+                if type(item) is RowProblem:
+                    others.append(item.rejection(path))
                     continue
-                values = item.values
-                where = prefix + str(item.line)
-                message_id = values.get("id", "").strip()
-                channel = values.get("channel", "").strip()
-                author = values.get("author", "").strip()
-                created_text = values.get("created_at", "").strip()
+                line, cells = item  # type: ignore[misc]
+                (
+                    message_id,
+                    channel,
+                    author,
+                    created_text,
+                    text,
+                    thread_cell,
+                    reply_cell,
+                    edited_text,
+                    language,
+                    url,
+                    title,
+                    author_name,
+                    author_email,
+                    kind_cell,
+                ) = cells
+                message_id = message_id.strip()
+                channel = channel.strip()
+                author = author.strip()
+                created_text = created_text.strip()
                 if not (message_id and channel and author and created_text):
                     empty = next(
                         name
@@ -152,73 +196,112 @@ class GenericMessagesConnector(Connector):
                         )
                         if not value
                     )
-                    yield Rejection(
-                        where,
-                        f"the required cell '{empty}' is empty",
-                        field=empty,
-                        external_id=message_id or None,
+                    others.append(
+                        Rejection(
+                            prefix + str(line),
+                            f"the required cell '{empty}' is empty",
+                            field=empty,
+                            external_id=message_id or None,
+                        )
                     )
                     continue
                 try:
                     created_at = parse_timestamp(created_text)
                 except (ValueError, OverflowError, OSError) as exc:
-                    yield Rejection(where, str(exc), field="created_at", external_id=message_id)
+                    others.append(
+                        Rejection(
+                            prefix + str(line), str(exc), field="created_at", external_id=message_id
+                        )
+                    )
                     continue
                 edited_at = None
-                if has_edited:
-                    edited_text = values.get("edited_at", "")
-                    if edited_text and edited_text.strip():
-                        try:
-                            edited_at = parse_timestamp(edited_text)
-                        except (ValueError, OverflowError, OSError) as exc:
-                            yield Rejection(
-                                where, str(exc), field="edited_at", external_id=message_id
+                if edited_text and not edited_text.isspace():
+                    try:
+                        edited_at = parse_timestamp(edited_text)
+                    except (ValueError, OverflowError, OSError) as exc:
+                        others.append(
+                            Rejection(
+                                prefix + str(line),
+                                str(exc),
+                                field="edited_at",
+                                external_id=message_id,
                             )
-                            continue
+                        )
+                        continue
                 if channel not in seen_channels:
-                    kind = (optional(values, "channel_kind") if has_kind else None) or (
-                        self.channel_kind
-                    )
+                    kind = kind_cell.strip() or self.channel_kind
                     if kind and kind not in CHANNEL_KINDS:
-                        yield Rejection(
-                            where,
-                            f"unknown channel kind '{kind}' (one of {', '.join(CHANNEL_KINDS)})",
-                            field="channel_kind",
-                            external_id=message_id,
+                        others.append(
+                            Rejection(
+                                prefix + str(line),
+                                f"unknown channel kind '{kind}' "
+                                f"(one of {', '.join(CHANNEL_KINDS)})",
+                                field="channel_kind",
+                                external_id=message_id,
+                            )
                         )
                         continue
                     if len(seen_channels) < _SEEN_LIMIT:
                         seen_channels.add(channel)
-                    yield ChannelRecord(
-                        external_id=channel,
-                        name=channel,
-                        kind=kind or self.default_channel_kind,  # type: ignore[arg-type]
+                    others.append(
+                        ChannelRecord(
+                            external_id=channel,
+                            name=channel,
+                            kind=kind or self.default_channel_kind,  # type: ignore[arg-type]
+                        )
                     )
                 if author not in seen_authors:
                     if len(seen_authors) < _SEEN_LIMIT:
                         seen_authors.add(author)
-                    yield IdentityRecord(
-                        external_id=author,
-                        handle=author,
-                        display_name=optional(values, "author_name"),
-                        email=optional(values, "author_email"),
+                    others.append(
+                        IdentityRecord(
+                            external_id=author,
+                            handle=author,
+                            display_name=author_name.strip() or None,
+                            email=author_email.strip() or None,
+                        )
                     )
-                thread_id = optional(values, "thread_id")
-                reply_to = optional(values, "reply_to")
-                yield MessageRecord(
-                    external_id=message_id,
-                    channel_external_id=channel,
-                    author_external_id=author,
-                    created_at=created_at,
-                    text=values.get("text", ""),
-                    # A reply without a thread id joins its parent's thread: exact for
-                    # one level of replies; deeper trees should give thread_id.
-                    thread_external_id=thread_id or reply_to,
-                    reply_to_external_id=reply_to,
-                    edited_at=edited_at,
-                    language=optional(values, "language"),
-                    url=optional(values, "url"),
-                    title=optional(values, "title"),
-                    location=where,
+                reply_to = reply_cell.strip() or None
+                # A reply without a thread id joins its parent's thread: exact for one
+                # level of replies; deeper trees should give thread_id. A message of no
+                # thread starts its own.
+                thread = thread_cell.strip() or reply_to or message_id
+                language = language.strip() or None
+                url = url.strip() or None
+                title = title.strip() or None
+                add(
+                    (
+                        message_id,
+                        channel,
+                        author,
+                        created_at,
+                        text,
+                        thread,
+                        reply_to,
+                        edited_at,
+                        language,
+                        url,
+                        title,
+                        plain_message_digest(
+                            channel,
+                            author,
+                            thread,
+                            reply_to,
+                            created_at,
+                            edited_at,
+                            text,
+                            language,
+                            url,
+                            title,
+                        ),
+                        line,
+                    )
                 )
+                if len(rows) >= size:
+                    self.position = reader.position
+                    yield others, MessageColumns.from_rows(str(path), rows)
+                    others = []
+                    rows = []
+                    add = rows.append
             self.position = reader.position
+            yield others, MessageColumns.from_rows(str(path), rows)

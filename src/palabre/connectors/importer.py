@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from palabre.connectors.base import Connector
 from palabre.connectors.models import ImportRun
 from palabre.connectors.parallel import can_read_in_parallel, read_in_parallel
-from palabre.connectors.records import Rejection
+from palabre.connectors.records import MessageColumns, Rejection
 from palabre.connectors.writer import BatchWriter, Counts
 from palabre.db import indexes
 from palabre.db.base import table_of, utcnow
@@ -40,6 +40,9 @@ DEFER_INDEXES_DIALECTS = ("sqlite",)
 REBUILD_CACHE_KIB = 16 * 1024
 #: tables whose secondary indexes a large import defers
 DEFERRED_INDEX_TABLES = ("message", "thread")
+#: SQLite page cache of the connection that writes the batches of such an import (KiB)
+BULK_CACHE_KIB = 40 * 1024
+_USUAL_CACHE = "palabre.usual_cache_size"
 #: bytes read from the start of a file to estimate how many records it holds
 _SAMPLE_BYTES = 1 << 20
 
@@ -179,16 +182,24 @@ def run_import(
             where = first.location + (f", field '{first.field}'" if first.field else "")
             raise ImportRejectedError(f"{where}: {first.reason} (--strict: nothing was imported)")
 
+    # The batches of a first large import into SQLite go through a connection of their
+    # own, without foreign key checks and disk syncs (see bulk_connection).
+    batch_sessions = sessions
+    bulk: sa.Connection | None = None
+
     def flush(batch: list[object]) -> None:
         if strict_session is not None:
             reject(writer.write(strict_session, batch))
             strict_session.flush()
             return
-        with sessions.begin() as session:
+        with batch_sessions.begin() as session:
             rejections = writer.write(session, batch)
         reject(rejections)
 
     try:
+        if deferred:
+            bulk = bulk_connection(sessions)
+            batch_sessions = sessionmaker(bind=bulk, expire_on_commit=False)
         records_seen = 0
         batches = (
             read_in_parallel(connector, batch_size, times_as_text=_is_sqlite(sessions))
@@ -200,11 +211,16 @@ def run_import(
                 reject([r for r in batch if isinstance(r, Rejection)])
             if batch:
                 flush(batch)
-            records_seen += len(batch)
+            records_seen += sum(
+                len(record) if type(record) is MessageColumns else 1 for record in batch
+            )
             if progress is not None:
                 progress(position, total, records_seen)
         if progress is not None:
             progress(connector.position if total is None else total, total, records_seen)
+        if bulk is not None:
+            release_bulk_connection(bulk)
+            bulk = None
         if deferred:
             # The reader is done and the caches are no longer needed: their memory goes
             # to building the indexes instead.
@@ -215,6 +231,8 @@ def run_import(
         if strict_session is not None:
             strict_session.commit()
     except BaseException as exc:
+        if bulk is not None:
+            release_bulk_connection(bulk)
         if strict_session is not None:
             strict_session.rollback()
             strict_session.close()
@@ -230,6 +248,52 @@ def run_import(
             strict_session.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def bulk_connection(sessions: sessionmaker[Session]) -> sa.Connection:
+    """A SQLite connection for the batches of a first large import of a source.
+
+    Foreign keys are not checked on it: the writer takes every id it stores from rows
+    it read or inserted in the same transaction (and checks the ids SQLite gives),
+    and the checks cost about a tenth of the inserts. ``synchronous=OFF`` skips the
+    disk syncs: a killed process loses nothing committed (WAL), a power cut or an
+    operating system crash during the import may corrupt the database (see
+    docs/settings.md). Give it back with :func:`release_bulk_connection`.
+    """
+    engine = sessions.kw["bind"]
+    connection: sa.Connection = engine.connect()
+    # Outside any transaction (the driver begins one before a write only), where SQLite
+    # applies them; on this connection only.
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    connection.exec_driver_sql("PRAGMA synchronous = OFF")
+    # A smaller page cache than the usual 64 MiB: with the secondary indexes dropped
+    # the inserts touch few pages, and a 5 M import neared 300 MB with the full one.
+    connection.info[_USUAL_CACHE] = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    connection.commit()
+    return connection
+
+
+def release_bulk_connection(connection: sa.Connection) -> None:
+    """Put the usual checks back on a :func:`bulk_connection` and return it to the pool."""
+    try:
+        connection.rollback()  # a failed batch may have left its transaction open
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        usual = int(connection.info.pop(_USUAL_CACHE))
+        connection.exec_driver_sql(f"PRAGMA cache_size = {usual}")
+        connection.commit()
+        on = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        if on != 1:
+            raise RuntimeError("foreign keys stayed off")
+        # Its page cache (up to 64 MiB) would otherwise stay full in the pool while
+        # another connection rebuilds the indexes: a 5 M import neared 300 MB.
+        connection.exec_driver_sql("PRAGMA shrink_memory")
+    except Exception:
+        # Never let a connection without foreign keys serve anything else.
+        connection.invalidate()
+    finally:
+        connection.close()
 
 
 def _is_sqlite(sessions: sessionmaker[Session]) -> bool:
@@ -293,13 +357,8 @@ def _restore_quietly(sessions: sessionmaker[Session]) -> None:
 
 def _batches(connector: Connector, size: int) -> Iterator[tuple[list[object], int]]:
     """Group the connector's records into lists of ``size``, with the reading position."""
-    batch: list[object] = []
-    for record in connector.records():
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch, connector.position
-            batch = []
-    yield batch, connector.position
+    for batch in connector.batches(size):
+        yield batch, connector.position
 
 
 def _finish(

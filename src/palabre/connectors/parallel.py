@@ -5,16 +5,20 @@ On a machine with two cores they can overlap. A forked reader process runs the
 connector and sends batches of records through a bounded queue (so memory stays
 bounded); the parent only writes.
 
+The reader sends what :meth:`~palabre.connectors.base.Connector.batches` yields.
 Records cross the process boundary as plain tuples because pickling slotted
 dataclasses field by field costs about ten times more than the tuple of their
-values. The message digest (see :func:`~palabre.connectors.writer.message_digest`)
-is computed on the reader's side too, to take that work off the writer, and so are,
+values; a :class:`~palabre.connectors.records.MessageColumns` batch as the tuple of
+its lists (a few lists per batch instead of thousands of tuples). The message
+digest (see :func:`~palabre.connectors.digests.message_digest`) is computed on the
+reader's side too, to take that work off the writer, and so are,
 for SQLite, a message's times in the text form the database stores (a string also
 crosses the pipe several times cheaper than a datetime).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import multiprocessing
 import os
@@ -23,11 +27,16 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import fields
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from palabre.connectors.base import Connector
 from palabre.connectors.bulk import sqlite_time
-from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRecord
+from palabre.connectors.records import (
+    ChannelRecord,
+    IdentityRecord,
+    MessageColumns,
+    MessageRecord,
+)
 from palabre.errors import PalabreError
 
 #: batches in flight between the two processes (bounds memory: each holds thousands of
@@ -41,17 +50,32 @@ _message_values = attrgetter(*_MESSAGE_FIELDS)
 _CREATED = _MESSAGE_FIELDS.index("created_at")
 _EDITED = _MESSAGE_FIELDS.index("edited_at")
 _MESSAGE = 0
+_COLUMNS = -1
 _OTHER = 1
+_column_values = attrgetter(*(f.name for f in fields(MessageColumns)))
 #: other flat records sent as the tuple of their values too (their pickled form, the
 #: dataclass's state dict, costs about ten times more to load)
 _FLAT: tuple[type, ...] = (IdentityRecord, ChannelRecord)
 _FLAT_VALUES = tuple(attrgetter(*(f.name for f in fields(kind))) for kind in _FLAT)
 
 
+def _columns_to_wire(columns: MessageColumns, times_as_text: bool) -> tuple[Any, ...]:
+    if times_as_text:
+        # Never None: created_at is required.
+        columns.created_at = cast(
+            "list[dt.datetime | str]", list(map(sqlite_time, columns.created_at))
+        )
+        columns.edited_at = list(map(sqlite_time, columns.edited_at))
+        columns.times_as_text = True
+    return _column_values(columns)
+
+
 def _to_wire(record: object, times_as_text: bool = False) -> tuple[int, Any]:
+    if type(record) is MessageColumns:
+        return (_COLUMNS, _columns_to_wire(record, times_as_text))
     if type(record) is MessageRecord:
         if record.digest is None:
-            from palabre.connectors.writer import message_digest
+            from palabre.connectors.digests import message_digest
 
             # Before the times become text: the digest is the same as read in-process.
             record.digest = message_digest(record, record.thread_external_id or record.external_id)
@@ -73,6 +97,8 @@ def _from_wire(item: tuple[int, Any]) -> object:
     tag, payload = item
     if tag == _MESSAGE:
         return MessageRecord(*payload)
+    if tag == _COLUMNS:
+        return MessageColumns(*payload)
     if tag == _OTHER:
         return payload
     return _FLAT[tag - _OTHER - 1](*payload)
@@ -102,13 +128,9 @@ def _produce(
                     os._exit(1)
 
     try:
-        batch: list[tuple[int, Any]] = []
-        for record in connector.records():
-            batch.append(_to_wire(record, times_as_text))
-            if len(batch) >= batch_size:
-                send(("batch", batch, connector.position))
-                batch = []
-        send(("batch", batch, connector.position))
+        for records in connector.batches(batch_size):
+            batch = [_to_wire(record, times_as_text) for record in records]
+            send(("batch", batch, connector.position))
         send(("done", None, connector.position))
     except PalabreError as exc:
         send(("palabre-error", (type(exc), exc.message), connector.position))

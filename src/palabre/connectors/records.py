@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 PersonKind = Literal["customer", "employee", "partner", "unknown"]
 PERSON_KINDS: tuple[str, ...] = ("customer", "employee", "partner", "unknown")
@@ -132,6 +132,103 @@ class MessageRecord:
     location: str | None = field(default=None, compare=False, repr=False)
     #: the content digest, when the reading process computed it already (see parallel.py)
     digest: str | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(slots=True)
+class MessageColumns:
+    """Many plain messages at once, one list per column (all lists the same length).
+
+    A connector whose messages have no reactions, mentions or attachments (the generic
+    CSV/JSONL format) may hand a batch of them this way instead of one
+    :class:`MessageRecord` each: a reading process then sends a few lists through the
+    pipe instead of thousands of objects, and the writer builds its insert rows straight
+    from the columns. ``thread`` is the thread key (the thread id, else the message's
+    own id), ``digest`` what :func:`~palabre.connectors.digests.message_digest` gives,
+    ``lines`` where each message was read in ``path``. Times are aware datetimes, or
+    SQLite's storage text when :attr:`times_as_text` says so (see ``parallel.py``).
+    """
+
+    path: str
+    external_id: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    author: list[str | None] = field(default_factory=list)
+    created_at: list[dt.datetime | str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    thread: list[str] = field(default_factory=list)
+    reply_to: list[str | None] = field(default_factory=list)
+    edited_at: list[dt.datetime | str | None] = field(default_factory=list)
+    language: list[str | None] = field(default_factory=list)
+    url: list[str | None] = field(default_factory=list)
+    title: list[str | None] = field(default_factory=list)
+    digest: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    #: True when the times are SQLite's storage text already (see ``parallel.py``)
+    times_as_text: bool = False
+
+    def __len__(self) -> int:
+        return len(self.external_id)
+
+    @classmethod
+    def from_rows(cls, path: str, rows: list[tuple[Any, ...]]) -> MessageColumns:
+        """Columns from tuples in field order (``external_id`` ... ``lines``)."""
+        if not rows:
+            return cls(path)
+        columns: list[Any] = [list(column) for column in zip(*rows, strict=True)]
+        return cls(path, *columns)
+
+    def location(self, index: int) -> str:
+        """Where message ``index`` was read (``file:line``), as a rejection names it."""
+        return f"{self.path}:{self.lines[index]}"
+
+    def records(self) -> list[MessageRecord]:
+        """The same messages as :class:`MessageRecord` objects (with digest and location)."""
+        return [
+            MessageRecord(
+                external_id=external_id,
+                channel_external_id=channel,
+                author_external_id=author,
+                created_at=created_at,  # text when times_as_text: the writer takes both
+                text=text,
+                thread_external_id=thread,
+                reply_to_external_id=reply_to,
+                edited_at=edited_at,
+                language=language,
+                url=url,
+                title=title,
+                location=f"{self.path}:{line}",
+                digest=digest,
+            )
+            for (
+                external_id,
+                channel,
+                author,
+                created_at,
+                text,
+                thread,
+                reply_to,
+                edited_at,
+                language,
+                url,
+                title,
+                digest,
+                line,
+            ) in zip(
+                self.external_id,
+                self.channel,
+                self.author,
+                self.created_at,
+                self.text,
+                self.thread,
+                self.reply_to,
+                self.edited_at,
+                self.language,
+                self.url,
+                self.title,
+                self.digest,
+                self.lines,
+                strict=True,
+            )
+        ]
 
 
 @dataclass(frozen=True, slots=True)

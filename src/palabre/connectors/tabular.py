@@ -26,12 +26,14 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Self
 
 import orjson
 
@@ -68,6 +70,13 @@ class Row(NamedTuple):
 
     line: int
     values: dict[str, str]
+
+
+class Cells(NamedTuple):
+    """One row as the cells of the columns asked for (see :meth:`TabularReader.cells`)."""
+
+    line: int
+    cells: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +296,29 @@ class TabularReader:
 
     # -- iteration -------------------------------------------------------------
 
+    def cells(self, names: Sequence[str]) -> Iterator[Cells | RowProblem]:
+        """The rows as :class:`Cells`: the raw text of the columns ``names``, in that
+        order (``""`` for a column the row or the file lacks); problems as for iteration.
+
+        Cheaper than iterating :class:`Row` values (no dict per row) for a connector
+        that reads the same columns from every row of a large file. Call it before
+        iterating; the reader is then consumed through the iterator it returns.
+        """
+        if self.header.format == "csv":
+            columns = list(self.header.columns)
+            width = len(columns)
+            picks = [columns.index(name) if name in columns else width for name in names]
+            # Returned as it is: one generator less per row (:attr:`position` still
+            # reaches the end of the file when the rows are exhausted).
+            rows: Iterator[Any] = self._csv_rows(self._csv_reader, columns, picks)
+            return rows
+        return (
+            item
+            if isinstance(item, RowProblem)
+            else Cells(item.line, tuple(item.values.get(name, "") for name in names))
+            for item in self._rows
+        )
+
     def __iter__(self) -> Self:
         return self
 
@@ -366,7 +398,7 @@ class TabularReader:
         # already read followed by the rest of the stream.
         if csv.field_size_limit() < FIELD_SIZE_LIMIT:
             csv.field_size_limit(FIELD_SIZE_LIMIT)
-        reader = csv.reader(_chain_first(first, self._lines), delimiter=chosen, strict=False)
+        reader = csv.reader(chain((first,), self._lines), delimiter=chosen, strict=False)
         cells = next(reader)
         source = [cell.strip() for cell in cells]
         while source and not source[-1]:
@@ -381,12 +413,21 @@ class TabularReader:
             source_columns=tuple(source),
             line=header_line,
         )
+        self._csv_reader = reader
         return header, self._csv_rows(reader, columns)
 
     def _csv_rows(
-        self, reader: Iterator[list[str]], columns: list[str]
-    ) -> Iterator[Row | RowProblem]:
+        self, reader: Iterator[list[str]], columns: list[str], picks: Sequence[int] | None = None
+    ) -> Iterator[Any]:
+        """Rows of the CSV body: :class:`Row` values, or with ``picks`` :class:`Cells`
+        holding the cells at those positions (position ``len(columns)``: an empty cell)."""
         width = len(columns)
+        pick: Callable[[list[str]], tuple[str, ...]] | None = None
+        if picks is not None and len(picks) > 1:
+            pick = itemgetter(*picks)
+        elif picks is not None:
+            only = picks[0]
+            pick = lambda cells: (cells[only],)  # noqa: E731  (itemgetter of one: no tuple)
         while True:
             start = self._line + 1
             self._quotes = 0
@@ -410,6 +451,12 @@ class TabularReader:
                     f"this row has {len(cells)} cells but the header has {width} columns "
                     f"(a '{self.header.delimiter}' inside a cell must be quoted)",
                 )
+                continue
+            if pick is not None:
+                if len(cells) < width:
+                    cells.extend([""] * (width - len(cells)))
+                cells.append("")  # at position width: the cell of a column not in the file
+                yield Cells(start, pick(cells))
                 continue
             values = dict(zip(columns, cells, strict=False))
             for name in columns[len(cells) :]:
@@ -629,11 +676,6 @@ def _detect_format(path: Path, head: bytes) -> TabularFormat:
         return "csv"
     start = head.lstrip(codecs.BOM_UTF8).lstrip()
     return "jsonl" if _JSON_START.match(start) else "csv"
-
-
-def _chain_first(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
 
 
 def _json_type(value: object) -> str:

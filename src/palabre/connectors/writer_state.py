@@ -1,0 +1,109 @@
+"""What every part of the batch writer shares: its state, lookups by key, bulk inserts.
+
+:class:`~palabre.connectors.writer.BatchWriter` is built in layers, one module per
+table (channels, identities, threads, reply links, messages), each class adding to
+the one before; this is the first. The state is set up by ``BatchWriter.__init__``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from palabre.connectors.bulk import LRU, BulkInsert, aware_time, chunks, sqlite_time
+from palabre.connectors.counts import Counts
+from palabre.connectors.records import Rejection
+from palabre.db.base import table_of
+from palabre.fabric.models import Message
+
+_message = table_of(Message)
+
+
+class WriterState:
+    """The state and shared helpers of the batch writer (set up by ``BatchWriter``)."""
+
+    source: str
+    source_kind: str
+    default_channel_kind: str
+    run_id: int
+    counts: Counts
+    rejections: list[Rejection]
+    _channels: dict[str, int]
+    _identities: LRU[str, int]
+    _threads: LRU[str, int]
+    _teams: dict[str, int]
+    _inserters: dict[tuple[str, tuple[str, ...]], BulkInsert]
+    _fresh: bool | None
+    #: ids of this source's messages met lately (external id -> id)
+    _message_ids: LRU[str, int]
+    replies_linked: int
+    _replies_pending: bool
+    _pending_replies: list[str]
+    touched_persons: set[int]
+    declared_links: list[tuple[int, int, dict[str, str]]]
+
+    def _load_by_key(
+        self, session: Session, table: sa.Table, columns: Sequence[str], keys: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """Rows of ``table`` of this source whose external id is in ``keys``: id -> columns."""
+        found: dict[str, tuple[Any, ...]] = {}
+        selected = [table.c.external_id, *(table.c[name] for name in columns)]
+        for chunk in chunks(list(keys)):
+            rows = session.execute(
+                sa.select(*selected).where(
+                    table.c.source == self.source, table.c.external_id.in_(chunk)
+                )
+            )
+            for row in rows:
+                found[row[0]] = tuple(row[1:])
+        return found
+
+    def _bulk(
+        self,
+        session: Session,
+        table: sa.Table,
+        columns: Sequence[str],
+        prepared: Sequence[str] = (),
+    ) -> BulkInsert:
+        key = (table.name, tuple(columns))
+        inserter = self._inserters.get(key)
+        if inserter is None:
+            inserter = BulkInsert(table, columns, session.get_bind().dialect, prepared)
+            self._inserters[key] = inserter
+        return inserter
+
+    def _time_param(self, session: Session) -> Callable[[dt.datetime | None], Any]:
+        """How a timestamp is passed to this database's driver by :class:`BulkInsert`."""
+        if session.get_bind().dialect.name == "sqlite":
+            return sqlite_time
+        return aware_time
+
+    def _json_param(self, session: Session) -> Callable[[Any], Any]:
+        """How a JSON value is passed to this database's driver by :class:`BulkInsert`."""
+        processor = _message.c.attachments.type._cached_bind_processor(session.get_bind().dialect)
+        if session.get_bind().dialect.name == "sqlite":
+            return lambda value: orjson.dumps(value).decode()
+        return processor if processor is not None else (lambda value: value)
+
+    def fresh_source(self, session: Session) -> bool:
+        """True when the source held no message when this import started.
+
+        Then every thread or message this import meets is new, unless the input
+        repeats itself: lookups before inserting are skipped (inserts that ignore
+        conflicts detect the repeats instead), which saves a query per batch and table.
+        """
+        if self._fresh is None:
+            found = session.scalar(
+                sa.select(_message.c.id).where(_message.c.source == self.source).limit(1)
+            )
+            self._fresh = found is None
+        return self._fresh
+
+    @staticmethod
+    def _max_id(session: Session, table: sa.Table) -> int:
+        return int(session.scalar(sa.select(sa.func.max(table.c.id))) or 0)
