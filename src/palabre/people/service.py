@@ -223,7 +223,7 @@ def _directory_statements(
     (filters are added to them)."""
     where = (
         Person.merged_into_id.is_(None),
-        Person.kind.in_(kinds) if kinds else sa.false(),
+        prepared.among_constants(Person.kind, kinds) if kinds else sa.false(),
     )
     counted = sa.select(sa.func.count()).select_from(Person).where(*where)
     listed = (
