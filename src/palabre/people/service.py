@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -370,9 +370,23 @@ class OpenedPerson:
     is_self: bool
 
 
-_PERSON_ROW: Final = sa.select(Person.id, Person.kind, Person.display_name, Person.locale).where(
-    Person.id == sa.bindparam("id")
-)
+_PERSON_ROW: Final = sa.select(
+    Person.id, Person.kind, Person.display_name, Person.locale, Person.merged_into_id
+).where(Person.id == sa.bindparam("id"))
+
+
+def _live_person_row(session: Session, person_id: int) -> sa.Row[Any] | None:
+    """The row of ``person_id``, or of the person it was merged into (at the end of the
+    chain); None when there is none.
+
+    A person who was not merged (nearly every page) is read in one statement, instead
+    of asking :func:`root_id` first and reading the person next.
+    """
+    row = prepared.rows(session, _PERSON_ROW, {"id": person_id}).first()
+    if row is None or row.merged_into_id is None:
+        return row
+    target = root_id(session, row.merged_into_id)
+    return prepared.rows(session, _PERSON_ROW, {"id": target}).first() if target else None
 
 
 def open_person(session: Session, viewer: Viewer, person_id: int) -> OpenedPerson:
@@ -383,8 +397,7 @@ def open_person(session: Session, viewer: Viewer, person_id: int) -> OpenedPerso
     person once and hands the result to :func:`get_profile` and
     :func:`person_contributions`.
     """
-    target = root_id(session, person_id)
-    person = prepared.rows(session, _PERSON_ROW, {"id": target}).first() if target else None
+    person = _live_person_row(session, person_id)
     own = root_id(session, viewer.person_id)
     if person is None or not may_view_person(viewer, person.id, person.kind, own_id=own):
         raise NotFoundError(f"no person {person_id} that you may see")
