@@ -57,10 +57,12 @@ def test_the_home_page_reads_the_account_and_the_data_version_once_its_aggregate
     assert len(admin("/")) == 2
 
 
-def test_the_directory_runs_six_statements(company: dict[str, int], admin: Count) -> None:
-    admin("/people")  # the team list is kept per data version from here on
-    # account, count, the page of people, their teams, their headlines, data version
-    assert len(admin("/people")) == 6
+def test_the_directory_runs_five_statements(company: dict[str, int], admin: Count) -> None:
+    admin("/people")  # the team list and the count are kept per data version from here on
+    # account, data version, the page of people, their teams, their headlines
+    assert len(admin("/people")) == 5
+    # A filtered directory counts its own people.
+    assert len(admin("/people?kind=customer")) == 6
 
 
 def test_a_profile_runs_seven_statements(company: dict[str, int], admin: Count) -> None:

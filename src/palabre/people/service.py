@@ -165,11 +165,14 @@ def list_people(
     team_id: int | None = None,
     page: int = 1,
     per_page: int = 25,
+    total: int | None = None,
 ) -> Page[PersonRow]:
     """One page of the people ``viewer`` may see, by name; filters combine with AND.
 
     ``text`` is looked for in the name (ignoring case); ``team_id`` keeps the current
-    members of that team and of the teams under it.
+    members of that team and of the teams under it. ``total``: what
+    :func:`directory_total` gives for ``viewer``, when the caller keeps it; used only
+    without filters (the count is then not run again).
     """
     page, per_page = page_bounds(page, per_page)
     kinds = visible_kinds(viewer.role)
@@ -201,7 +204,8 @@ def list_people(
         counted, listed = counted.where(*where), _paged(listed.where(*where))
     else:
         listed = _directory_page(kinds)
-    total = int(prepared.scalar(session, counted) or 0)
+    if where or total is None:
+        total = int(prepared.scalar(session, counted) or 0)
     people = prepared.rows(
         session, listed, {"limit": per_page, "offset": (page - 1) * per_page}
     ).all()
@@ -213,6 +217,12 @@ def list_people(
         for p in people
     ]
     return Page(rows, total, page, per_page)
+
+
+def directory_total(session: Session, viewer: Viewer) -> int:
+    """How many people the unfiltered directory lists for ``viewer``."""
+    counted, _ = _directory_statements(visible_kinds(viewer.role))
+    return int(prepared.scalar(session, counted) or 0)
 
 
 @lru_cache(maxsize=16)
