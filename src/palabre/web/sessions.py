@@ -1,6 +1,7 @@
 """What the signed session cookie holds, and the account it names.
 
-The cookie (Starlette's ``SessionMiddleware``, signed with the workspace key) holds:
+The cookie (Starlette's ``SessionMiddleware`` as :mod:`palabre.web.session_cookie` sets it up,
+signed with the workspace key) holds:
 ``uid`` (the account id), ``pwd`` (a fingerprint of the password hash, so that a
 password change signs out every other session), ``csrf`` (the form token) and
 ``locale`` (the language explicitly chosen with the switch).
