@@ -258,3 +258,20 @@ def test_contributions_only_come_from_channels_the_reader_may_read(db: Session) 
     denise = person_id(db, "Denise Favre")
     own = service.person_contributions(db, Viewer("user:d", "customer", denise), denise)
     assert own.total == 0  # customers browse no channel, not even their own messages' threads
+
+
+def test_contributions_page_by_page_count_every_readable_message_past_the_last_page_too(
+    db: Session,
+) -> None:
+    alice = person_id(db, "Alice Martin")
+    admin = Viewer("user:a", "admin")
+    everything = service.person_contributions(db, admin, alice, per_page=100)
+    pages = [
+        service.person_contributions(db, admin, alice, page=page, per_page=1)
+        for page in range(1, everything.total + 2)
+    ]
+    assert everything.total == len(everything.items) >= 2
+    # Each page carries the same total; the one past the end counts on its own.
+    assert [p.total for p in pages] == [everything.total] * len(pages)
+    assert [m.id for p in pages for m in p.items] == [m.id for m in everything.items]
+    assert pages[-1].items == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,10 +42,10 @@ def test_a_request_that_succeeds_hands_its_reads_to_the_buffer_after_its_commit(
 ) -> None:
     buffer = AuditBuffer(sessions, max_delay=3600)
     unit = get_db(_request(sessions, buffer))
-    session = next(unit)
+    session = asyncio.run(unit.__anext__())
     _read(session)
-    with pytest.raises(StopIteration):
-        next(unit)
+    with pytest.raises(StopAsyncIteration):
+        asyncio.run(unit.__anext__())
     assert buffer.pending == 1
     assert _written(sessions) == 0
     buffer.close()
@@ -56,10 +57,10 @@ def test_a_request_that_fails_writes_no_record_of_its_reads(
 ) -> None:
     buffer = AuditBuffer(sessions, max_delay=3600)
     unit = get_db(_request(sessions, buffer))
-    session = next(unit)
+    session = asyncio.run(unit.__anext__())
     _read(session)
     with pytest.raises(RuntimeError, match="the page failed"):
-        unit.throw(RuntimeError("the page failed"))
+        asyncio.run(unit.athrow(RuntimeError("the page failed")))
     assert buffer.pending == 0
     buffer.close()
     assert _written(sessions) == 0

@@ -57,17 +57,19 @@ def test_the_home_page_reads_the_account_and_the_data_version_once_its_aggregate
     assert len(admin("/")) == 2
 
 
-def test_the_directory_runs_six_statements(company: dict[str, int], admin: Count) -> None:
-    admin("/people")  # the team list is kept per data version from here on
-    # account, count, the page of people, their teams, their headlines, data version
-    assert len(admin("/people")) == 6
+def test_the_directory_runs_five_statements(company: dict[str, int], admin: Count) -> None:
+    admin("/people")  # the team list and the count are kept per data version from here on
+    # account, data version, the page of people, their teams, their headlines
+    assert len(admin("/people")) == 5
+    # A filtered directory counts its own people.
+    assert len(admin("/people?kind=customer")) == 6
 
 
-def test_a_profile_runs_nine_statements(company: dict[str, int], admin: Count) -> None:
+def test_a_profile_runs_seven_statements(company: dict[str, int], admin: Count) -> None:
     url = f"/people/{company['denise']}"
-    # account; opening the person once: merged into?, the person; then fields,
-    # identities, teams, persons merged into it; contributions: count, page
-    assert len(admin(url)) == 9
+    # account; the person (with whom they were merged into: none); then fields,
+    # identities, teams, persons merged into it; contributions: the page with its total
+    assert len(admin(url)) == 7
 
 
 def test_a_thread_runs_four_statements(company: dict[str, int], admin: Count) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.config import Settings
+from palabre.identity.models import Person
+from palabre.identity.resolution import merge_persons
 from palabre.people.models import ProfileField
 from palabre.privacy.models import AuditEntry
 from palabre.web.app import create_app
@@ -303,3 +306,27 @@ def test_with_no_delay_allowed_each_view_is_audited_in_its_own_request(
     finally:
         strict.state.audit_buffer.close()
         strict.state.engine.dispose()
+
+
+def test_the_directory_count_kept_between_pages_follows_a_merge_and_a_new_person(
+    company: dict[str, int], signed_in: SignIn, sessions: sessionmaker[Session]
+) -> None:
+    admin = signed_in("admin")
+
+    def shown() -> int:
+        found = re.search(r"(\d+) (?:person|people)\b", admin.get("/people").text)
+        assert found is not None
+        return int(found.group(1))
+
+    with sessions() as db:
+        live = db.scalar(
+            sa.select(sa.func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+        )
+    assert shown() == live
+    assert shown() == live  # kept
+    with sessions.begin() as db:
+        merge_persons(db, company["alice"], company["bruno"], actor="test")
+    assert shown() == live - 1
+    with sessions.begin() as db:
+        db.add(Person(display_name="Zoé Nouvelle", kind="employee"))
+    assert shown() == live

@@ -17,6 +17,7 @@ from typing import Final
 
 import sqlalchemy as sa
 
+from palabre.db.prepared import among_constants
 from palabre.fabric.models import Channel
 
 CUSTOMER_CHANNEL_KINDS: Final = ("community", "social", "support", "email")
@@ -53,6 +54,7 @@ def channel_rule(role: str) -> sa.ColumnElement[bool]:
     kinds = readable_kinds(role)
     if not kinds:
         return sa.false()
+    readable = among_constants(Channel.kind, kinds)
     if role in RESTRICTED_CHANNEL_ROLES:
-        return Channel.kind.in_(kinds)
-    return sa.and_(Channel.kind.in_(kinds), Channel.visibility == "public")
+        return readable
+    return sa.and_(readable, Channel.visibility == "public")

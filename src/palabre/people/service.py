@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -165,11 +165,14 @@ def list_people(
     team_id: int | None = None,
     page: int = 1,
     per_page: int = 25,
+    total: int | None = None,
 ) -> Page[PersonRow]:
     """One page of the people ``viewer`` may see, by name; filters combine with AND.
 
     ``text`` is looked for in the name (ignoring case); ``team_id`` keeps the current
-    members of that team and of the teams under it.
+    members of that team and of the teams under it. ``total``: what
+    :func:`directory_total` gives for ``viewer``, when the caller keeps it; used only
+    without filters (the count is then not run again).
     """
     page, per_page = page_bounds(page, per_page)
     kinds = visible_kinds(viewer.role)
@@ -201,7 +204,8 @@ def list_people(
         counted, listed = counted.where(*where), _paged(listed.where(*where))
     else:
         listed = _directory_page(kinds)
-    total = int(prepared.scalar(session, counted) or 0)
+    if where or total is None:
+        total = int(prepared.scalar(session, counted) or 0)
     people = prepared.rows(
         session, listed, {"limit": per_page, "offset": (page - 1) * per_page}
     ).all()
@@ -215,6 +219,12 @@ def list_people(
     return Page(rows, total, page, per_page)
 
 
+def directory_total(session: Session, viewer: Viewer) -> int:
+    """How many people the unfiltered directory lists for ``viewer``."""
+    counted, _ = _directory_statements(visible_kinds(viewer.role))
+    return int(prepared.scalar(session, counted) or 0)
+
+
 @lru_cache(maxsize=16)
 def _directory_statements(
     kinds: tuple[str, ...],
@@ -223,7 +233,7 @@ def _directory_statements(
     (filters are added to them)."""
     where = (
         Person.merged_into_id.is_(None),
-        Person.kind.in_(kinds) if kinds else sa.false(),
+        prepared.among_constants(Person.kind, kinds) if kinds else sa.false(),
     )
     counted = sa.select(sa.func.count()).select_from(Person).where(*where)
     listed = (
@@ -370,9 +380,23 @@ class OpenedPerson:
     is_self: bool
 
 
-_PERSON_ROW: Final = sa.select(Person.id, Person.kind, Person.display_name, Person.locale).where(
-    Person.id == sa.bindparam("id")
-)
+_PERSON_ROW: Final = sa.select(
+    Person.id, Person.kind, Person.display_name, Person.locale, Person.merged_into_id
+).where(Person.id == sa.bindparam("id"))
+
+
+def _live_person_row(session: Session, person_id: int) -> sa.Row[Any] | None:
+    """The row of ``person_id``, or of the person it was merged into (at the end of the
+    chain); None when there is none.
+
+    A person who was not merged (nearly every page) is read in one statement, instead
+    of asking :func:`root_id` first and reading the person next.
+    """
+    row = prepared.rows(session, _PERSON_ROW, {"id": person_id}).first()
+    if row is None or row.merged_into_id is None:
+        return row
+    target = root_id(session, row.merged_into_id)
+    return prepared.rows(session, _PERSON_ROW, {"id": target}).first() if target else None
 
 
 def open_person(session: Session, viewer: Viewer, person_id: int) -> OpenedPerson:
@@ -383,8 +407,7 @@ def open_person(session: Session, viewer: Viewer, person_id: int) -> OpenedPerso
     person once and hands the result to :func:`get_profile` and
     :func:`person_contributions`.
     """
-    target = root_id(session, person_id)
-    person = prepared.rows(session, _PERSON_ROW, {"id": target}).first() if target else None
+    person = _live_person_row(session, person_id)
     own = root_id(session, viewer.person_id)
     if person is None or not may_view_person(viewer, person.id, person.kind, own_id=own):
         raise NotFoundError(f"no person {person_id} that you may see")

@@ -9,7 +9,6 @@ from typing import Final
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from palabre import __version__
 from palabre.config import Settings, get_settings
@@ -44,6 +43,7 @@ from palabre.web import (
 )
 from palabre.web.access import route_policies, undeclared_routes
 from palabre.web.csrf import csrf_protect
+from palabre.web.session_cookie import SessionCookieMiddleware
 from palabre.web.versioned import VersionedCache
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added last runs first: security headers wrap everything, sessions wrap the routes.
     app.add_middleware(
-        SessionMiddleware,
+        SessionCookieMiddleware,
         secret_key=settings.resolved_secret_key(),
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age,

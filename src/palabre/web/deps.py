@@ -1,18 +1,46 @@
-"""Request-scoped dependencies: the database session of a request, the settings."""
+"""Request-scoped dependencies: the database session of a request, the settings.
+
+Both are ``async`` functions although they do no asynchronous work: FastAPI runs a
+plain ``def`` dependency in its thread pool, and each trip there and back costs the
+server some 50 us of CPU (two for a generator, one to enter and one to leave). A
+session connects at its first statement, so opening one is no I/O and belongs on the
+event loop; only the end of the unit of work (commit or rollback, which talk to the
+database) goes to the thread pool, in one trip.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from palabre.config import Settings
 from palabre.privacy.audit_buffer import AuditBuffer
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def _finish(session: Session, buffer: AuditBuffer) -> None:
+    # Commit, hand the records of reads to the buffer, close; a failed commit rolls back.
+    try:
+        session.commit()
+        buffer.committed(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _abandon(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: commits when the route returns, rolls back when it raises.
 
     Declared with ``scope="function"`` (see :data:`DbSession`), so the commit happens
@@ -29,16 +57,13 @@ def get_db(request: Request) -> Iterator[Session]:
         buffer.defer_reads(session)
     try:
         yield session
-        session.commit()
-        buffer.committed(session)
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(_abandon, session)
         raise
-    finally:
-        session.close()
+    await run_in_threadpool(_finish, session, buffer)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the application was created with."""
     settings: Settings = request.app.state.settings
     return settings

@@ -108,13 +108,26 @@ def directory(
     """The people the reader may see, searchable by name, filtered by kind and team."""
     viewer = viewer_of(user)
     team_id = optional_int(team, "team")
+    text = q.strip() or None
+    total = None
+    if text is None and not kind and team_id is None:
+        # Counting everyone a role may see walks thousands of index entries on every
+        # page of the directory: the count is kept per data version, as the teams are.
+        kinds = service.visible_kinds(user.role)
+        total = cached(
+            request,
+            db,
+            ("people", "total", kinds),
+            lambda: service.directory_total(db, viewer),
+        )
     found = service.list_people(
         db,
         viewer,
-        text=q.strip() or None,
+        text=text,
         kind=kind or None,
         team_id=team_id,
         page=page,
+        total=total,
     )
     context = {
         "found": found,
