@@ -25,11 +25,16 @@ def plain_message_digest(
     language: str | None,
     url: str | None,
     title: str | None,
+    reactions: object = None,
+    mentions: object = None,
+    attachments: object = None,
 ) -> str:
-    """The digest of a message without reactions, mentions or attachments.
+    """A digest of everything palabre stores about a message, from its fields.
 
-    Equal to :func:`message_digest` of the same message: the generic connector
-    computes it from its cells without building a record.
+    The generic connector calls it on its cells without building a record (no
+    reactions, mentions or attachments); :func:`message_digest` on a record. The order
+    of the fields is the digest's format: a store written earlier re-imports as
+    unchanged only while it stays the same.
     """
     payload = (
         channel,
@@ -42,9 +47,9 @@ def plain_message_digest(
         language,
         url,
         title,
-        None,
-        None,
-        None,
+        reactions or None,
+        mentions or None,
+        attachments or None,
     )
     return hashlib.blake2b(orjson.dumps(payload), digest_size=16).hexdigest()
 
@@ -55,7 +60,7 @@ def message_digest(record: MessageRecord, thread_key: str) -> str:
     orjson serialises datetimes and the small attachment / reaction dataclasses
     natively, which keeps this at about a microsecond per message.
     """
-    payload = (
+    return plain_message_digest(
         record.channel_external_id,
         record.author_external_id,
         thread_key,
@@ -66,8 +71,7 @@ def message_digest(record: MessageRecord, thread_key: str) -> str:
         record.language,
         record.url,
         record.title,
-        record.reactions or None,
-        record.mentions or None,
-        record.attachments or None,
+        record.reactions,
+        record.mentions,
+        record.attachments,
     )
-    return hashlib.blake2b(orjson.dumps(payload), digest_size=16).hexdigest()
