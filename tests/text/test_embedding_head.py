@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from palabre.text import embedding_head
 from palabre.text.embedding_head import (
     BlendedAnalyzer,
     EmbeddingHead,
@@ -18,7 +19,7 @@ from palabre.text.embedding_head import (
     head_path,
     model_version,
 )
-from palabre.text.lexicon import SIGNALS
+from palabre.text.lexicon import SIGNALS, lexicon_dir
 from palabre.text.model import default_analyzer
 from tests.datasets import require_minilm
 
@@ -89,6 +90,21 @@ def test_the_model_version_names_the_encoder_and_fits_the_stored_column() -> Non
     assert with_encoder != plain
     # Stored as "<stage>:<version>:<adaptation digest>" in a 64-character column.
     assert len(f"1:{with_encoder}:{'0' * 32}") <= 64
+
+
+def test_the_model_version_changes_with_the_lexicons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new idiom or opinion word changes scores as surely as new weights: stored
+    # signals must be computed again, so the version follows the lexicon files.
+    for path in lexicon_dir().glob("*.tsv"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(embedding_head, "lexicon_dir", lambda: tmp_path)
+    before = model_version(None)
+    assert before == model_version(None)
+    with (tmp_path / "function_words.tsv").open("a", encoding="utf-8") as f:
+        f.write("fr\tnegated\tfolichon\t-0.4\n")
+    assert model_version(None) != before
 
 
 def _score(tmp_path: Path, lines: list[dict[str, str]], *options: str) -> list[dict[str, object]]:

@@ -44,6 +44,22 @@ def test_pas_mal_is_mildly_positive(featurizer: Featurizer) -> None:
     assert plain["lex:pos"] > 0
 
 
+def test_a_negated_idiom_reads_mediocre_not_the_opposite_of_its_word(
+    featurizer: Featurizer,
+) -> None:
+    # « terrible » alone is negative; « pas terrible » means mediocre, not good.
+    plain, _ = feats(featurizer, "c'est terrible", "fr")
+    assert plain.get("lex:neg", 0) > 0
+    for text in ("pas terrible", "ce n'est pas terrible", "le menu est pas fou", "pas evident"):
+        counts, _ = feats(featurizer, text, "fr")
+        assert counts.get("lex:neg", 0) > 0, text
+        assert counts.get("lex:pos", 0) == 0, text
+    # Other negated words keep the flipped valence (« pas mal » above), and the idiom is
+    # French only: "not terrible" stays mildly positive.
+    counts, _ = feats(featurizer, "not terrible", "en")
+    assert counts.get("lex:pos", 0) > 0
+
+
 def test_spoken_french_without_ne_negates_the_verb_before_pas(featurizer: Featurizer) -> None:
     counts, _ = feats(featurizer, "j'aime pas", "fr")
     assert "!aime" in counts

@@ -27,7 +27,7 @@ import numpy as np
 
 from palabre.text.embeddings import SentenceEncoder, load_encoder
 from palabre.text.features import Batch
-from palabre.text.lexicon import SIGNALS
+from palabre.text.lexicon import SIGNALS, lexicon_dir
 from palabre.text.model import (
     SENTIMENT_HEADS,
     ModelFileError,
@@ -170,8 +170,14 @@ def blended_analyzer(encoder: str) -> BlendedAnalyzer:
 def model_version(encoder: str | None) -> str:
     """The identity of the weights in use: ``signals-<digest>`` for the linear model, and
     ``signals-<digest of both files>+<encoder>`` with an encoder (kept short: the stored
-    version also carries the stage and the adaptation's digest in 64 characters)."""
+    version also carries the stage and the adaptation's digest in 64 characters).
+
+    The lexicon files count as weights: a new opinion word or idiom changes scores as
+    surely as new weights do, so stored signals are computed again."""
     h = hashlib.sha256(default_model_path().read_bytes())
+    for path in sorted(lexicon_dir().glob("*.tsv")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
     if not encoder:
         return f"signals-{h.hexdigest()[:16]}"
     load_encoder(encoder)  # an unknown name fails here, before anything is scored

@@ -9,7 +9,8 @@ the rules below run as numpy operations over the batch's token array:
   ``never``, ``...n't``) opens a scope over the next three tokens, closed early by
   ``!``, ``?``, a URL, a sentence end or a contrast word; a word inside it is the
   feature ``!word``, its valence is flipped and damped (× -0.74, so "pas mal" is
-  mildly positive) and a cue on it does not fire ("not disappointed"); spoken French
+  mildly positive; a negated idiom, « pas terrible », takes its own valence) and a cue
+  on it does not fire ("not disappointed"); spoken French
   drops « ne », so ``pas``, ``jamais``, ``rien``, ``guère`` also negate the word just
   before them (« j'aime pas », « ça marche pas »);
 - **intensifiers / diminishers** (``très``, ``so``, ``un peu``, ``slightly``, an
@@ -56,7 +57,6 @@ from palabre.text.table import (
 from palabre.text.tokenize import tokenize
 
 NEGATION_SCOPE = 3
-NEGATION_FACTOR = -0.74
 ELONGATION_FACTOR = 1.2
 BEFORE_CONTRAST = 0.5
 AFTER_CONTRAST = 1.5
@@ -258,7 +258,10 @@ class Featurizer:
         intensifying: np.ndarray,
     ) -> None:
         t = self.table
-        val = np.where(intensifying, np.float32(0.0), t.valence[lk, ik])
+        # Inside a negation scope a word takes its negated valence: flipped and damped,
+        # or its idiom's (« pas terrible » is mediocre, not good).
+        val = np.where(kneg, t.negated_valence[lk, ik], t.valence[lk, ik])
+        val = np.where(intensifying, np.float32(0.0), val)
         nz = np.flatnonzero(val)
         if len(nz):
             prev = kept[nz] - 1
@@ -267,7 +270,6 @@ class Featurizer:
             )
             v = val[nz] * w[nz] * inten
             v = np.where(t.elong[ik[nz]], v * ELONGATION_FACTOR, v)
-            v = np.where(kneg[nz], v * NEGATION_FACTOR, v)
             sent = tok_sent[nz]
             dense[:, 0] = np.bincount(sent, weights=np.maximum(v, 0.0), minlength=n_sent)
             dense[:, 1] = np.bincount(sent, weights=np.maximum(-v, 0.0), minlength=n_sent)

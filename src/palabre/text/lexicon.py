@@ -74,6 +74,11 @@ class LanguageLexicon:
     #: opposite signs is left out.
     folded_valence: dict[str, float] = field(default_factory=dict)
     folded_intensifiers: dict[str, float] = field(default_factory=dict)
+    #: Words whose negation is an idiom rather than the opposite of the word: « pas
+    #: terrible » and « pas fou » mean mediocre, not good. Their valence inside a
+    #: negation scope, in place of the flipped and damped valence.
+    negated_valence: dict[str, float] = field(default_factory=dict)
+    folded_negated_valence: dict[str, float] = field(default_factory=dict)
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is an opinion word or a cue word (for elongations)."""
@@ -203,6 +208,8 @@ def load_lexicon(language: str) -> LanguageLexicon:
             contrasts.add(word)
         elif role == "stopword":
             stopwords.add(word)
+        elif role == "negated":
+            lex.negated_valence[word] = _float(fw, number, weight)
         else:
             raise LexiconError(f"{fw}: line {number}: unknown role {role!r}")
     lex.negators = frozenset(negators)
@@ -216,6 +223,7 @@ def load_lexicon(language: str) -> LanguageLexicon:
     function_words = lex.stopwords | lex.negators | lex.contrasts
     lex.folded_valence = fold_table(lex.valence, exclude=function_words)
     lex.folded_intensifiers = fold_table(lex.intensifiers, center=1.0, exclude=function_words)
+    lex.folded_negated_valence = fold_table(lex.negated_valence, exclude=function_words)
     for cue in _load_cues(folder / f"cues_{language}.tsv", lex.negators):
         first = cue.tokens[0]
         if first.endswith("*") or (len(cue.tokens) > 1 and cue.tokens[1].endswith("*")):

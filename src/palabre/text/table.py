@@ -49,6 +49,10 @@ DOT = 8  # ends a sentence and is dropped
 END = 16  # "!" / "?": ends a sentence and stays in it
 SEP = 32  # between two messages of a batch
 NEGATES_BEFORE = 64  # also negates the word before it (« j'aime pas »)
+
+#: What negation does to an opinion word's valence: flipped and damped, so that « pas
+#: mal » is mildly positive (a word of the lexicon's ``negated`` role overrides it).
+NEGATION_FACTOR = -0.74
 CUE_ALWAYS = 128  # its one-word cue fires even inside a negation scope
 
 _DOTS = frozenset({".", "..", "...", "....", "…"})
@@ -233,6 +237,8 @@ class TokenTable:
         cap = 4096
         self.flags = np.zeros((2, cap), dtype=np.uint8)
         self.valence = np.zeros((2, cap), dtype=np.float32)
+        #: The valence a word takes inside a negation scope.
+        self.negated_valence = np.zeros((2, cap), dtype=np.float32)
         self.intensity = np.ones((2, cap), dtype=np.float32)
         self.cue = np.zeros((2, cap, len(SIGNALS)), dtype=np.float32)
         self.has_cue = np.zeros((2, cap), dtype=bool)
@@ -326,6 +332,7 @@ class TokenTable:
             return
         self.flags = _grow_rows(self.flags, size)
         self.valence = _grow_rows(self.valence, size)
+        self.negated_valence = _grow_rows(self.negated_valence, size)
         old = self.intensity.shape[1]
         self.intensity = _grow_rows(self.intensity, size)
         self.intensity[:, old:] = 1.0
@@ -367,6 +374,12 @@ class TokenTable:
             if valence is None and len(base) > 3:
                 valence = inflected_valence(folded, lex, lex.folded_valence)
         self.valence[li, i] = valence or 0.0
+        negated = lex.negated_valence.get(base)
+        if negated is None and self.alpha[i]:
+            negated = lex.folded_negated_valence.get(without_accents(base))
+        self.negated_valence[li, i] = (
+            negated if negated is not None else (valence or 0.0) * NEGATION_FACTOR
+        )
         intensity = lex.intensifiers.get(base)
         if intensity is None:
             intensity = lex.folded_intensifiers.get(without_accents(base), 1.0)
