@@ -1,8 +1,8 @@
 """Replies are linked to their parent, wherever the parent is (palabre.connectors.writer).
 
-On SQLite most links are made as the reply is inserted (its parent's id is known:
-stored before, or earlier in the same insert, whose ids are foreseen); the others after
-the import. Whatever the path and the batch boundaries, every reply whose parent is
+Most links are made as the reply is inserted (its parent's id is known: stored before,
+or earlier in the same insert, whose ids SQLite gives as max + 1... and PostgreSQL takes
+from its sequence first); the others after the import. Whatever the path and the batch boundaries, every reply whose parent is
 stored ends up pointing at it, and the report counts each link once.
 """
 
@@ -71,3 +71,30 @@ def test_replies_point_at_their_parent_across_batches_repeats_and_imports(
     )
     assert parents(sessions) == {**expected, "h": "g", "i": "h", "j": "a"}
     assert report.replies_linked == 3
+
+
+@pytest.mark.parametrize("batch_size", [3, 1000])
+def test_replies_after_their_parent_are_linked_in_their_own_row(
+    sessions: sessionmaker[Session], tmp_path: Path, batch_size: int
+) -> None:
+    # On both databases the insert writes the parent's id: no UPDATE of stored messages
+    # (on PostgreSQL such an UPDATE rewrote the row and all its index entries, text
+    # trigrams included, and cost most of the import).
+    engine = sessions.kw["bind"]
+    updates: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE MESSAGE "):
+            updates.append(statement)
+
+    rows = [("a", ""), ("b", "a"), ("c", "b"), ("d", "a"), ("e", "d"), ("f", "")]
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = import_path(
+            sessions, "messages", write(tmp_path, "thread.csv", rows), batch_size=batch_size
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert parents(sessions) == {"a": None, "b": "a", "c": "b", "d": "a", "e": "d", "f": None}
+    assert report.replies_linked == 4
+    assert updates == []

@@ -95,18 +95,30 @@ class MessageWriter(ReplyLinker):
         insert_records: list[MessageRecord] = []
         updated_ids: list[int] = []
         unchanged_ids: list[int] = []
-        # On SQLite an insert's ids are known before it runs (see _link_parents): a reply
-        # gets its parent's id in the row itself instead of an UPDATE after the import.
-        linking = session.get_bind().dialect.name == "sqlite"
-        # Only the messages to insert look their parent up (a re-import skips it).
+        # An insert's ids are known before it runs: a reply gets its parent's id in the
+        # row itself instead of an UPDATE after the import. SQLite gives max + 1, + 2...
+        # (checked after the insert); PostgreSQL's ids are taken from the sequence first
+        # and written in the rows. An UPDATE there was the import's main cost: the row is
+        # written again with every index entry, its text's trigrams included.
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        new_records = [m for m in batch if m.external_id not in existing]
+        # Only the messages to insert look their parent up (a re-import skips it). On
+        # PostgreSQL a parent already stored is preferred to one of this batch: a row of
+        # the batch whose id was stored by an earlier batch is skipped by the insert, and
+        # a link to its reserved id would break the foreign key at once (SQLite defers
+        # the check until the links are put right).
         parents = (
-            self._parent_ids(session, [m for m in batch if m.external_id not in existing])
-            if linking
-            else {}
+            self._parent_ids(session, new_records)
+            if sqlite
+            else self.stored_message_ids(
+                session,
+                dict.fromkeys(
+                    m.reply_to_external_id for m in new_records if m.reply_to_external_id
+                ),
+            )
         )
-        before = 0
-        if linking or fresh:
-            before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+        reserved = [] if sqlite else self._reserve_ids(session, len(new_records))
+        before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
         in_batch: dict[str, int] = {}
         linked_here = 0
         # Values go to the driver as they are stored (see BulkInsert): times are
@@ -143,21 +155,23 @@ class MessageWriter(ReplyLinker):
             author = author_ids[m.author_external_id] if m.author_external_id else None
             if old is None:
                 parent_id = None
-                if linking:
-                    # Only a parent stored before, or earlier in this insert: its row
-                    # exists when this one is checked against the foreign key.
-                    in_batch[m.external_id] = before + len(inserts) + 1
-                    target = m.reply_to_external_id
-                    if target is not None and target != m.external_id:
-                        parent_id = parents.get(target)
-                        if parent_id is None and target in in_batch:
-                            parent_id = in_batch[target]
-                        if parent_id is not None:
-                            linked_here += 1
+                # Only a parent stored before, or earlier in this insert: its row exists
+                # when this one is checked against the foreign key.
+                in_batch[m.external_id] = (
+                    before + len(inserts) + 1 if sqlite else reserved[len(inserts)]
+                )
+                target = m.reply_to_external_id
+                if target is not None and target != m.external_id:
+                    parent_id = parents.get(target)
+                    if parent_id is None and target in in_batch:
+                        parent_id = in_batch[target]
+                    if parent_id is not None:
+                        linked_here += 1
                 if m.reply_to_external_id is not None and parent_id is None:
                     self.pend_reply(m.external_id)
                 inserts.append(
                     (
+                        *(() if sqlite else (in_batch[m.external_id],)),
                         source,
                         m.external_id,
                         channels[m.channel_external_id],
@@ -208,11 +222,12 @@ class MessageWriter(ReplyLinker):
                 self.pend_reply(m.external_id)
             self._write_reactions_mentions(session, old[0], m)
         if inserts:
-            if linking:
+            if sqlite:
                 # A repeated id skipped by the insert shifts the ids of the rows after
                 # it: links made on the expected ids are put right before the commit.
                 session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            inserted = self.message_inserter(session).run(session, inserts, ignore_conflicts=fresh)
+            inserter = self.message_inserter(session, with_ids=not sqlite)
+            inserted = inserter.run(session, inserts, ignore_conflicts=fresh)
             if inserted != len(inserts):
                 # The input repeats ids of earlier batches: those rows (ids up to
                 # ``before``) were kept as they were; report the repeats.
@@ -221,11 +236,11 @@ class MessageWriter(ReplyLinker):
                     _duplicate(m) for m in insert_records if m.external_id in repeated
                 )
                 insert_records = [m for m in insert_records if m.external_id not in repeated]
-                inserts = [row for row in inserts if row[1] not in repeated]
-                if linking:
-                    linked_here = self.relink(session, insert_records)
-                    in_batch = {}
-            elif linking and in_batch:
+                key = 1 if sqlite else 2  # the external id's place in the row
+                inserts = [row for row in inserts if row[key] not in repeated]
+                linked_here = self.relink(session, insert_records)
+                in_batch = {}
+            elif sqlite and in_batch:
                 # The ids were foreseen as max + 1, + 2...: check rather than assume.
                 top = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
                 if top != before + len(inserts):
@@ -235,8 +250,10 @@ class MessageWriter(ReplyLinker):
             self._message_ids.update(in_batch)
             with_children = [m for m in insert_records if m.reactions or m.mentions]
             if with_children:
-                ids: dict[str, int] = {}
-                for chunk in chunks([m.external_id for m in with_children]):
+                # The ids are known when the insert went as foreseen; looked up otherwise.
+                ids: dict[str, int] = dict(in_batch)
+                looked_up = [m.external_id for m in with_children if m.external_id not in ids]
+                for chunk in chunks(looked_up):
                     found = session.execute(
                         sa.select(_message.c.external_id, _message.c.id).where(
                             _message.c.source == self.source, _message.c.external_id.in_(chunk)
@@ -310,15 +327,30 @@ class MessageWriter(ReplyLinker):
         self._pending_reactions = []
         self._pending_mentions = []
 
-    def message_inserter(self, session: Session) -> BulkInsert:
-        """The bulk insert of message rows (tuples in ``_MESSAGE_COLUMNS`` order, values
-        in the driver's form)."""
+    def message_inserter(self, session: Session, with_ids: bool = False) -> BulkInsert:
+        """The bulk insert of message rows (tuples in ``_MESSAGE_COLUMNS`` order, after
+        the row id ``with_ids``; values in the driver's form)."""
         return self._bulk(
             session,
             _message,
-            _MESSAGE_COLUMNS,
+            ("id", *_MESSAGE_COLUMNS) if with_ids else _MESSAGE_COLUMNS,
             prepared=("created_at", "edited_at", "imported_at", "attachments"),
         )
+
+    @staticmethod
+    def _reserve_ids(session: Session, count: int) -> list[int]:
+        """``count`` new message ids from PostgreSQL's sequence (unique, increasing, and
+        never given to anyone else, even if this transaction rolls back)."""
+        if not count:
+            return []
+        rows = session.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence('message', 'id')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"count": count},
+        )
+        return [int(row[0]) for row in rows]
 
     @staticmethod
     def duplicate(record: MessageRecord) -> Rejection:
