@@ -2,8 +2,9 @@
 
 Most links are made as the reply is inserted (its parent's id is known: stored before,
 or earlier in the same insert, whose ids SQLite gives as max + 1... and PostgreSQL takes
-from its sequence first); the others after the import. Whatever the path and the batch boundaries, every reply whose parent is
-stored ends up pointing at it, and the report counts each link once.
+from its sequence first); the others after the import. Whatever the path and the batch
+boundaries, every reply whose parent is stored ends up pointing at it, and the report
+counts each link once.
 """
 
 from __future__ import annotations
