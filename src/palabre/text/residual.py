@@ -1,0 +1,352 @@
+"""A workspace's residual model: what its corrections teach on top of the shipped weights.
+
+The shipped model scores a message as ``bias + x · W`` over its features ``x`` (words,
+``!negated`` words, stems, bigrams and the sentence-level lexicon and cue features,
+each scaled as the model scales them: see :mod:`palabre.text.features`). The residual
+is a second, sparse linear model over the *same* features, added to the shipped
+logits::
+
+    sentiment logits' = logits + x · R_sentiment + c_sentiment      (3 classes)
+    signal log-odds'   = z      + x · r_signal    + c_signal         (after terms and
+                                                                      recalibration)
+
+It is fitted by :func:`fit_head` with the shipped logits as a fixed offset and an L2
+pull of strength ``λ`` towards zero: the penalty does not grow with the number of
+corrections while the evidence does, so a hundred answers nudge the model and a few
+thousand adapt it. ``λ`` is chosen by cross-validation on the corrections, and the
+head is kept only when it beats the offset alone there.
+
+Only features the shipped model knows can be learned (a word it never saw has no row);
+a workspace's own vocabulary goes through domain terms. Pure numpy / scipy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+
+from palabre.text.features import Batch
+from palabre.text.lexicon import SIGNALS
+from palabre.text.table import FeatureSpace
+
+SENTIMENT: Final = "sentiment"
+#: columns of the residual's weight matrix: the three sentiment classes, then the signals
+COLUMNS: Final = ("negative", "neutral", "positive", *SIGNALS)
+#: candidate strengths of the pull towards the shipped model (cross-validated)
+STRENGTHS: Final = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+#: pull of the intercepts (base rates): light, a workspace's mix of answers is its own
+INTERCEPT_PULL: Final = 1.0
+#: most weights a head keeps (the largest): the stored adaptation stays small
+MAX_WEIGHTS: Final = 5000
+#: weights smaller than this are dropped when stored
+MIN_WEIGHT: Final = 1e-3
+#: a learned word is shown as evidence when it adds at least this to a message's log-odds
+EVIDENCE_MIN: Final = 0.15
+_MAX_WORDS: Final = 3
+
+
+def message_features(
+    b: Batch, space: FeatureSpace, columns: np.ndarray | None = None, width: int | None = None
+) -> sp.csr_matrix:
+    """Messages × features: the inputs the shipped model multiplies by its weights.
+
+    ``columns`` maps each row of ``space`` to a column (0: dropped); by default every
+    row is its own column. Row 0 (an unknown feature) never counts.
+    """
+    n = b.size
+    ncols = (
+        (len(space.names) if columns is None else int(columns.max(initial=0)) + 1)
+        if width is None
+        else width
+    )
+    if not len(b.kept):
+        return sp.csr_matrix((n, ncols), dtype=np.float64)
+    # The model's scaling: a sentence's contrast factor over the root of the message length.
+    scale = b.sent_factor.astype(np.float64) / np.sqrt(np.maximum(b.msg_len[b.sent_msg], 1))
+    token_rows = b.rows.reshape(-1).astype(np.int64)
+    token_vals = (b.vals.astype(np.float64) * scale[b.tok_sent][:, None]).reshape(-1)
+    token_msgs = np.repeat(b.tok_msg, 3)
+    dense_rows = np.broadcast_to(space.dense_rows, b.dense.shape).reshape(-1)
+    dense_vals = (b.dense.astype(np.float64) * scale[:, None]).reshape(-1)
+    dense_msgs = np.repeat(b.sent_msg, b.dense.shape[1])
+    rows = np.concatenate([token_rows, dense_rows])
+    vals = np.concatenate([token_vals, dense_vals])
+    msgs = np.concatenate([token_msgs, dense_msgs])
+    cols = rows if columns is None else columns[rows]
+    keep = (rows != 0) & (cols != 0) & (vals != 0)
+    matrix = sp.coo_matrix((vals[keep], (msgs[keep], cols[keep])), shape=(n, ncols))
+    return matrix.tocsr()
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What :func:`fit_head` needs about the corrected messages, from the model in use."""
+
+    languages: list[str]
+    #: calibrated signal probabilities ``(n, len(SIGNALS))``
+    probs: np.ndarray
+    #: sentiment logits ``(n, 3)`` (per-language offsets, the encoder's blend included)
+    sentiment_logits: np.ndarray
+    #: message features ``(n, len(names))`` (:func:`message_features`)
+    features: sp.csr_matrix
+    #: feature name of each column
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    slot: np.ndarray  # feature row -> 1-based slot (0: not in the residual)
+    weights: np.ndarray  # (slots + 1, len(COLUMNS)), row 0 zeros
+    shown: np.ndarray  # slot -> may be shown as evidence
+    names: list[str]
+
+
+@dataclass
+class Residual:
+    """Sparse weights and intercepts per fitted head (``sentiment`` and / or signals)."""
+
+    #: head -> intercept(s): 3 floats for sentiment, 1 for a signal
+    intercepts: dict[str, list[float]] = field(default_factory=dict)
+    #: head -> feature name -> weight(s)
+    weights: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._compiled: dict[int, _Compiled] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.intercepts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to worker processes: the compiled arrays are rebuilt there.
+        return {"intercepts": self.intercepts, "weights": self.weights}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.intercepts = state["intercepts"]
+        self.weights = state["weights"]
+        self._compiled = {}
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data, sorted (the adaptation's digest depends on it)."""
+        return {
+            head: {
+                "intercept": self.intercepts[head],
+                "weights": dict(sorted(self.weights.get(head, {}).items())),
+            }
+            for head in sorted(self.intercepts)
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Residual:
+        """The residual :meth:`to_json` wrote."""
+        intercepts: dict[str, list[float]] = {}
+        weights: dict[str, dict[str, list[float]]] = {}
+        for head, part in data.items():
+            if head != SENTIMENT and head not in SIGNALS:
+                raise ValueError(f"residual: unknown head {head!r}")
+            intercepts[head] = [float(v) for v in part["intercept"]]
+            weights[head] = {str(k): [float(x) for x in v] for k, v in part["weights"].items()}
+        return cls(intercepts, weights)
+
+    def size(self) -> int:
+        """Number of stored weights, all heads together."""
+        return sum(len(w) for w in self.weights.values())
+
+    def words(self, head: str, top: int = 10) -> list[tuple[str, float]]:
+        """The features that raise ``head`` (a signal, or ``positive`` / ``negative``) most."""
+        if head in SIGNALS:
+            pairs = [(n, v[0]) for n, v in self.weights.get(head, {}).items()]
+        else:
+            k = COLUMNS.index(head)
+            pairs = [
+                (n, v[k] - float(np.mean(v))) for n, v in self.weights.get(SENTIMENT, {}).items()
+            ]
+        return sorted(pairs, key=lambda p: -p[1])[:top]
+
+    def _compile(self, space: FeatureSpace, hidden: frozenset[str]) -> _Compiled:
+        found = self._compiled.get(id(space))
+        if found is not None:
+            return found
+        names = sorted({n for part in self.weights.values() for n in part if n in space.index})
+        slot = np.zeros(len(space.names), dtype=np.int64)
+        matrix = np.zeros((len(names) + 1, len(COLUMNS)), dtype=np.float64)
+        for i, name in enumerate(names, start=1):
+            slot[space.index[name]] = i
+            if name in self.weights.get(SENTIMENT, {}):
+                matrix[i, :3] = self.weights[SENTIMENT][name]
+            for k, signal in enumerate(SIGNALS):
+                if name in self.weights.get(signal, {}):
+                    matrix[i, 3 + k] = self.weights[signal][name][0]
+        shown = np.array(
+            [False] + [n[0] not in "<!~" and ":" not in n and n not in hidden for n in names]
+        )
+        compiled = _Compiled(slot, matrix, shown, ["", *names])
+        self._compiled[id(space)] = compiled
+        return compiled
+
+    def scores(
+        self, b: Batch, space: FeatureSpace, hidden: frozenset[str] = frozenset()
+    ) -> tuple[np.ndarray, dict[int, dict[str, list[str]]]]:
+        """What the residual adds to each message's logits ``(n, len(COLUMNS))``, and per
+        message the learned words that raise each signal most (function words and the
+        names in ``hidden`` left out)."""
+        c = self._compile(space, hidden)
+        x = message_features(b, space, c.slot, len(c.names))
+        out = np.asarray(x @ c.weights)
+        out[:, :3] += self.intercepts.get(SENTIMENT, [0.0, 0.0, 0.0])
+        for k, signal in enumerate(SIGNALS):
+            out[:, 3 + k] += self.intercepts.get(signal, [0.0])[0]
+        words: dict[int, dict[str, list[str]]] = {}
+        signal_weights = c.weights[:, 3:] * c.shown[:, None]
+        if signal_weights.max(initial=0.0) <= 0:
+            return out, words
+        contrib = x.multiply(x > 0)
+        coo = sp.coo_matrix(contrib)
+        for k, signal in enumerate(SIGNALS):
+            value = coo.data * signal_weights[coo.col, k]
+            hit = np.flatnonzero(value >= EVIDENCE_MIN)
+            if not len(hit):
+                continue
+            order = hit[np.lexsort((-value[hit], coo.row[hit]))]
+            for m, col in zip(coo.row[order].tolist(), coo.col[order].tolist(), strict=True):
+                listed = words.setdefault(m, {}).setdefault(signal, [])
+                if len(listed) < _MAX_WORDS and c.names[col] not in listed:
+                    listed.append(c.names[col])
+        return out, words
+
+
+# -- fitting ------------------------------------------------------------------------------
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    out: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return out
+
+
+def head_loss(offset: np.ndarray, y: np.ndarray) -> float:
+    """Mean log-loss of labels ``y`` under logits ``offset``: ``(n,)`` log-odds and 0/1
+    labels for a signal, ``(n, 3)`` logits and class indices for sentiment."""
+    if offset.ndim == 1:
+        return float(np.mean(np.logaddexp(0.0, offset) - y * offset))
+    return float(-np.mean(_log_softmax(offset)[np.arange(len(y)), y.astype(np.int64)]))
+
+
+def _fit(
+    x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, strength: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``(p, k)`` and intercepts ``(k,)`` minimising the summed log-loss plus
+    ``strength / 2 · |W|²`` (L-BFGS)."""
+    binary = offset.ndim == 1
+    o = offset[:, None] if binary else offset
+    n, k = o.shape
+    p = x.shape[1]
+    target = np.zeros((n, k))
+    if binary:
+        target[:, 0] = y
+    else:
+        target[np.arange(n), y.astype(np.int64)] = 1.0
+    xt = x.T.tocsr()
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w = theta[: p * k].reshape(p, k)
+        c = theta[p * k :]
+        z = o + np.asarray(x @ w) + c
+        if binary:
+            loss = float(np.sum(np.logaddexp(0.0, z[:, 0]) - target[:, 0] * z[:, 0]))
+            g = 1.0 / (1.0 + np.exp(-z)) - target
+        else:
+            logp = _log_softmax(z)
+            loss = float(-np.sum(logp * target))
+            g = np.exp(logp) - target
+        loss += 0.5 * strength * float(np.sum(w * w)) + 0.5 * INTERCEPT_PULL * float(np.sum(c * c))
+        grad_w = np.asarray(xt @ g) + strength * w
+        grad_c = g.sum(axis=0) + INTERCEPT_PULL * c
+        return loss, np.concatenate([grad_w.reshape(-1), grad_c])
+
+    result = scipy.optimize.minimize(
+        objective, np.zeros(p * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 300}
+    )
+    theta: np.ndarray = np.asarray(result.x, dtype=np.float64)
+    return theta[: p * k].reshape(p, k), theta[p * k :]
+
+
+def _predict(x: sp.csr_matrix, offset: np.ndarray, w: np.ndarray, c: np.ndarray) -> np.ndarray:
+    z = np.asarray(x @ w) + c
+    out: np.ndarray = offset + (z[:, 0] if offset.ndim == 1 else z)
+    return out
+
+
+@dataclass(frozen=True)
+class HeadFit:
+    """One head's fit: cross-validated log-loss without and with the residual."""
+
+    head: str
+    corrections: int
+    loss_before: float
+    loss_after: float
+    strength: float
+    kept: bool
+    weights: int
+
+
+def fit_head(
+    head: str,
+    x: sp.csr_matrix,
+    names: Sequence[str],
+    offset: np.ndarray,
+    y: np.ndarray,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    strengths: Sequence[float] = STRENGTHS,
+) -> tuple[HeadFit, list[float], dict[str, list[float]]]:
+    """Fit one head's residual on the corrected messages ``x`` (rows) with the shipped
+    logits ``offset`` fixed; ``λ`` is the strength whose ``folds``-fold cross-validated
+    log-loss is lowest, and the head is kept when that beats the offset alone.
+    Returns the fit's report, the intercept(s) and the non-zero weights by feature name.
+    """
+    used = np.flatnonzero(np.diff(x.tocsc().indptr))  # columns some corrected message has
+    x = x[:, used].tocsr()
+    order = np.random.default_rng(seed).permutation(len(y))
+    before = head_loss(offset, y)
+    best_loss, best_strength = np.inf, float(strengths[0])
+    for strength in strengths:
+        predicted = np.array(offset, dtype=np.float64, copy=True)
+        for f in range(folds):
+            test = np.sort(order[f::folds])
+            train = np.setdiff1d(order, test)
+            w, c = _fit(x[train], offset[train], y[train], strength)
+            predicted[test] = _predict(x[test], offset[test], w, c)
+        loss = head_loss(predicted, y)
+        if loss < best_loss:
+            best_loss, best_strength = loss, float(strength)
+    kept = best_loss < before
+    if not kept:
+        return HeadFit(head, len(y), before, best_loss, best_strength, False, 0), [], {}
+    w, c = _fit(x, offset, y, best_strength)
+    magnitude = np.abs(w).max(axis=1)
+    keep = np.flatnonzero(magnitude >= MIN_WEIGHT)
+    keep = keep[np.argsort(-magnitude[keep], kind="stable")[:MAX_WEIGHTS]]
+    weights = {
+        names[int(used[j])]: [round(float(v), 5) for v in w[j]] for j in sorted(keep.tolist())
+    }
+    intercept = [round(float(v), 5) for v in c]
+    fit = HeadFit(head, len(y), before, best_loss, best_strength, True, len(weights))
+    return fit, intercept, weights
+
+
+__all__ = [
+    "COLUMNS",
+    "SENTIMENT",
+    "HeadFit",
+    "Inputs",
+    "Residual",
+    "fit_head",
+    "head_loss",
+    "message_features",
+]
