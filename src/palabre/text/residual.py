@@ -41,6 +41,8 @@ COLUMNS: Final = ("negative", "neutral", "positive", *SIGNALS)
 STRENGTHS: Final = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 #: pull of the intercepts (base rates): light, a workspace's mix of answers is its own
 INTERCEPT_PULL: Final = 1.0
+#: a head is kept when its cross-validated gain exceeds this many standard errors
+KEEP_MARGIN: Final = 2.0
 #: most weights a head keeps (the largest): the stored adaptation stays small
 MAX_WEIGHTS: Final = 5000
 #: weights smaller than this are dropped when stored
@@ -228,12 +230,22 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def head_loss(offset: np.ndarray, y: np.ndarray) -> float:
-    """Mean log-loss of labels ``y`` under logits ``offset``: ``(n,)`` log-odds and 0/1
+def example_losses(offset: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Log-loss of each label ``y`` under logits ``offset``: ``(n,)`` log-odds and 0/1
     labels for a signal, ``(n, 3)`` logits and class indices for sentiment."""
     if offset.ndim == 1:
-        return float(np.mean(np.logaddexp(0.0, offset) - y * offset))
-    return float(-np.mean(_log_softmax(offset)[np.arange(len(y)), y.astype(np.int64)]))
+        out: np.ndarray = np.logaddexp(0.0, offset) - y * offset
+        return out
+    return -_log_softmax(offset)[np.arange(len(y)), y.astype(np.int64)]
+
+
+def head_loss(offset: np.ndarray, y: np.ndarray) -> float:
+    """Mean log-loss of labels ``y`` under logits ``offset`` (see :func:`example_losses`)."""
+    return float(np.mean(example_losses(offset, y)))
+
+
+def _standard_error(values: np.ndarray) -> float:
+    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else np.inf
 
 
 def _fit(
@@ -306,15 +318,17 @@ def fit_head(
     strengths: Sequence[float] = STRENGTHS,
 ) -> tuple[HeadFit, list[float], dict[str, list[float]]]:
     """Fit one head's residual on the corrected messages ``x`` (rows) with the shipped
-    logits ``offset`` fixed; ``λ`` is the strength whose ``folds``-fold cross-validated
-    log-loss is lowest, and the head is kept when that beats the offset alone.
+    logits ``offset`` fixed; ``λ`` is the strongest pull whose ``folds``-fold
+    cross-validated log-loss is within a standard error of the lowest, and the head is
+    kept when its gain over the offset alone exceeds :data:`KEEP_MARGIN` standard errors.
     Returns the fit's report, the intercept(s) and the non-zero weights by feature name.
     """
     used = np.flatnonzero(np.diff(x.tocsc().indptr))  # columns some corrected message has
     x = x[:, used].tocsr()
     order = np.random.default_rng(seed).permutation(len(y))
-    before = head_loss(offset, y)
-    best_loss, best_strength = np.inf, float(strengths[0])
+    base = example_losses(offset, y)
+    before = float(np.mean(base))
+    curves: list[tuple[float, np.ndarray]] = []
     for strength in strengths:
         predicted = np.array(offset, dtype=np.float64, copy=True)
         for f in range(folds):
@@ -322,10 +336,18 @@ def fit_head(
             train = np.setdiff1d(order, test)
             w, c = _fit(x[train], offset[train], y[train], strength)
             predicted[test] = _predict(x[test], offset[test], w, c)
-        loss = head_loss(predicted, y)
-        if loss < best_loss:
-            best_loss, best_strength = loss, float(strength)
-    kept = best_loss < before
+        curves.append((float(strength), example_losses(predicted, y)))
+    # The strongest pull within one standard error of the best (the "one-SE rule"):
+    # among strengths that do about as well, the one that moves the model least.
+    best = min(range(len(curves)), key=lambda i: float(np.mean(curves[i][1])))
+    ceiling = float(np.mean(curves[best][1])) + _standard_error(curves[best][1])
+    chosen = max((c for c in curves if float(np.mean(c[1])) <= ceiling), key=lambda c: c[0])
+    best_strength, losses = chosen
+    best_loss = float(np.mean(losses))
+    # Kept only when it beats the model before it clearly: the cross-validated gain must
+    # exceed twice its standard error (a gain within the noise is no reason to move).
+    gain = base - losses
+    kept = float(np.mean(gain)) > KEEP_MARGIN * _standard_error(gain)
     if not kept:
         return HeadFit(head, len(y), before, best_loss, best_strength, False, 0), [], {}
     w, c = _fit(x, offset, y, best_strength)
