@@ -98,7 +98,6 @@ def largest_adaptation(analyzer: SignalAnalyzer, seed: int = 7) -> Adaptation:
     for head in (SENTIMENT, *SIGNALS):
         width = 3 if head == SENTIMENT else 1
         picked = rng.choice(len(names), size=MAX_WEIGHTS, replace=False)
-        residual.intercepts[head] = rng.normal(0, 0.1, width).round(5).tolist()
         residual.weights[head] = {
             names[int(i)]: rng.normal(0, 0.3, width).round(5).tolist() for i in picked
         }

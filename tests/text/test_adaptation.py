@@ -121,7 +121,7 @@ def test_the_residual_model_never_makes_held_out_messages_worse() -> None:
     )
     fit = next(f for f in fits if f.signal == "discontent")
     assert fit.residual_loss_before is not None
-    assert fit.residual == ("discontent" in adaptation.residual.intercepts)
+    assert fit.residual == ("discontent" in adaptation.residual.weights)
     batch = analyzer.analyze(texts, ["fr"] * len(rows), adaptation.residual)
     adapted, _ = adaptation.apply(texts, batch.languages, batch.probs, batch.residual)
     held_out = slice(half, None)

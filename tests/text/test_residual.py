@@ -87,20 +87,18 @@ def test_few_corrections_nudge_and_many_adapt(analyzer: SignalAnalyzer) -> None:
     learned = []
     for count in (5, 100):
         rows = np.r_[0:count, 100 : 100 + count]
-        w, _ = fit_head_weights(inputs.features[rows], offset[rows], y[rows], column)
+        w = fit_head_weights(inputs.features[rows], offset[rows], y[rows], column)
         learned.append(w[NEGATIVE] - w[NEUTRAL])
     assert 0 < learned[0] < learned[1]
 
 
-def fit_head_weights(
-    x: object, offset: np.ndarray, y: np.ndarray, column: int
-) -> tuple[np.ndarray, float]:
+def fit_head_weights(x: object, offset: np.ndarray, y: np.ndarray, column: int) -> np.ndarray:
     """The weights of one feature fitted at a fixed strength (no cross-validation)."""
     from palabre.text.residual import _fit
 
     assert hasattr(x, "tocsr")
-    w, c = _fit(x.tocsr(), offset, y, 10.0)  # type: ignore[attr-defined]
-    return w[column], float(c.sum())
+    w = _fit(x.tocsr(), offset, y, 10.0)  # type: ignore[attr-defined]
+    return w[column]
 
 
 def test_binary_sentiment_corrections_are_enough(analyzer: SignalAnalyzer) -> None:
@@ -137,9 +135,9 @@ def test_answers_that_only_repeat_the_model_are_not_kept(analyzer: SignalAnalyze
     p /= p.sum(axis=1, keepdims=True)
     rng = np.random.default_rng(3)
     y = np.array([rng.choice(3, p=row) for row in p])
-    fit, intercept, weights = fit_head("sentiment", inputs.features, inputs.names, z, y)
+    fit, weights = fit_head("sentiment", inputs.features, inputs.names, z, y)
     assert not fit.kept
-    assert (intercept, weights) == ([], {})
+    assert weights == {}
     assert fit.loss_before == pytest.approx(head_loss(z, y))
 
 
@@ -171,10 +169,7 @@ def test_a_signal_residual_raises_the_signal_and_shows_its_words(
 
 
 def test_the_residual_is_stored_sparse_bounded_and_in_the_digest() -> None:
-    residual = Residual(
-        {"sentiment": [0.1, -0.2, 0.1], "praise": [0.3]},
-        {"sentiment": {"lent": [0.5, 0.0, -0.5]}, "praise": {"merci": [0.8]}},
-    )
+    residual = Residual({"sentiment": {"lent": [0.5, 0.0, -0.5]}, "praise": {"merci": [0.8]}})
     plain = Adaptation()
     adapted = Adaptation(residual=residual)
     # An adaptation without a residual keeps the payload (and digest) it always had.
@@ -183,10 +178,10 @@ def test_the_residual_is_stored_sparse_bounded_and_in_the_digest() -> None:
     assert again.to_json() == adapted.to_json()
     assert again.residual.size() == 2
     assert again.digest == adapted.digest != plain.digest
-    changed = Residual({"praise": [0.3]}, {"praise": {"merci": [0.9]}})
+    changed = Residual({"praise": {"merci": [0.9]}})
     assert Adaptation(residual=changed).digest != adapted.digest
     with pytest.raises(ValueError, match="unknown head 'anger'"):
-        Residual.from_json({"anger": {"intercept": [0.0], "weights": {}}})
+        Residual.from_json({"anger": {"lent": [0.1]}})
     assert MAX_WEIGHTS <= 10_000
 
 

@@ -199,7 +199,9 @@ def train_workspace(
     min_corrections: Annotated[
         int,
         typer.Option(
-            "--min-corrections", min=5, help="Answers a signal needs before it is recalibrated."
+            "--min-corrections",
+            min=5,
+            help="Answers a signal (or sentiment) needs before it is recalibrated or learned from.",
         ),
     ] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,

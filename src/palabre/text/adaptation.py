@@ -306,12 +306,11 @@ def fit_adaptation(
         )
         if features is not None:
             a, b = recalibration.get(signal, (1.0, 0.0))
-            head, intercept, weights = fit_head(
+            head, weights = fit_head(
                 signal, features[rows], names, a * z + b, y, folds=folds, seed=seed
             )
             fit = _with_residual(fit, head)
             if head.kept:
-                residual.intercepts[signal] = intercept
                 residual.weights[signal] = weights
         fits.append(fit)
     if features is not None and sentiment_logits is not None:
@@ -358,11 +357,8 @@ def _fit_sentiment(
     if len(answers) < min_corrections or len(np.unique(y)) < 2:
         return SignalFit(SENTIMENT, len(answers), positives, None, None, None, None, False)
     offset = logits[rows].astype(np.float64)
-    head, intercept, weights = fit_head(
-        SENTIMENT, features[rows], names, offset, y, folds=folds, seed=seed
-    )
+    head, weights = fit_head(SENTIMENT, features[rows], names, offset, y, folds=folds, seed=seed)
     if head.kept:
-        residual.intercepts[SENTIMENT] = intercept
         residual.weights[SENTIMENT] = weights
     fit = SignalFit(
         SENTIMENT,

@@ -39,8 +39,6 @@ SENTIMENT: Final = "sentiment"
 COLUMNS: Final = ("negative", "neutral", "positive", *SIGNALS)
 #: candidate strengths of the pull towards the shipped model (cross-validated)
 STRENGTHS: Final = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-#: pull of the intercepts (base rates): light, a workspace's mix of answers is its own
-INTERCEPT_PULL: Final = 1.0
 #: a head is kept when its cross-validated gain exceeds this many standard errors
 KEEP_MARGIN: Final = 2.0
 #: most weights a head keeps (the largest): the stored adaptation stays small
@@ -110,49 +108,44 @@ class _Compiled:
 
 @dataclass
 class Residual:
-    """Sparse weights and intercepts per fitted head (``sentiment`` and / or signals)."""
+    """Sparse weights per fitted head (``sentiment`` and / or signals).
 
-    #: head -> intercept(s): 3 floats for sentiment, 1 for a signal
-    intercepts: dict[str, list[float]] = field(default_factory=dict)
-    #: head -> feature name -> weight(s)
+    No intercept: the mix of labels among the messages analysts chose to correct is not
+    the workspace's (they correct what they notice, often what is wrong), so the base
+    rates stay the shipped model's and only features move.
+    """
+
+    #: head -> feature name -> weight(s): 3 for sentiment (negative, neutral, positive),
+    #: 1 for a signal
     weights: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._compiled: dict[int, _Compiled] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.intercepts)
+        return any(self.weights.values())
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to worker processes: the compiled arrays are rebuilt there.
-        return {"intercepts": self.intercepts, "weights": self.weights}
+        return {"weights": self.weights}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.intercepts = state["intercepts"]
         self.weights = state["weights"]
         self._compiled = {}
 
     def to_json(self) -> dict[str, Any]:
         """Plain data, sorted (the adaptation's digest depends on it)."""
-        return {
-            head: {
-                "intercept": self.intercepts[head],
-                "weights": dict(sorted(self.weights.get(head, {}).items())),
-            }
-            for head in sorted(self.intercepts)
-        }
+        return {head: dict(sorted(self.weights[head].items())) for head in sorted(self.weights)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Residual:
         """The residual :meth:`to_json` wrote."""
-        intercepts: dict[str, list[float]] = {}
         weights: dict[str, dict[str, list[float]]] = {}
         for head, part in data.items():
             if head != SENTIMENT and head not in SIGNALS:
                 raise ValueError(f"residual: unknown head {head!r}")
-            intercepts[head] = [float(v) for v in part["intercept"]]
-            weights[head] = {str(k): [float(x) for x in v] for k, v in part["weights"].items()}
-        return cls(intercepts, weights)
+            weights[head] = {str(k): [float(x) for x in v] for k, v in part.items()}
+        return cls(weights)
 
     def size(self) -> int:
         """Number of stored weights, all heads together."""
@@ -199,9 +192,6 @@ class Residual:
         c = self._compile(space, hidden)
         x = message_features(b, space, c.slot, len(c.names))
         out = np.asarray(x @ c.weights)
-        out[:, :3] += self.intercepts.get(SENTIMENT, [0.0, 0.0, 0.0])
-        for k, signal in enumerate(SIGNALS):
-            out[:, 3 + k] += self.intercepts.get(signal, [0.0])[0]
         words: dict[int, dict[str, list[str]]] = {}
         signal_weights = c.weights[:, 3:] * c.shown[:, None]
         if signal_weights.max(initial=0.0) <= 0:
@@ -248,11 +238,9 @@ def _standard_error(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else np.inf
 
 
-def _fit(
-    x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, strength: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weights ``(p, k)`` and intercepts ``(k,)`` minimising the summed log-loss plus
-    ``strength / 2 · |W|²`` (L-BFGS)."""
+def _fit(x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, strength: float) -> np.ndarray:
+    """Weights ``(p, k)`` minimising the summed log-loss plus ``strength / 2 · |W|²``
+    (L-BFGS)."""
     binary = offset.ndim == 1
     o = offset[:, None] if binary else offset
     n, k = o.shape
@@ -265,9 +253,8 @@ def _fit(
     xt = x.T.tocsr()
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w = theta[: p * k].reshape(p, k)
-        c = theta[p * k :]
-        z = o + np.asarray(x @ w) + c
+        w = theta.reshape(p, k)
+        z = o + np.asarray(x @ w)
         if binary:
             loss = float(np.sum(np.logaddexp(0.0, z[:, 0]) - target[:, 0] * z[:, 0]))
             g = 1.0 / (1.0 + np.exp(-z)) - target
@@ -275,20 +262,19 @@ def _fit(
             logp = _log_softmax(z)
             loss = float(-np.sum(logp * target))
             g = np.exp(logp) - target
-        loss += 0.5 * strength * float(np.sum(w * w)) + 0.5 * INTERCEPT_PULL * float(np.sum(c * c))
-        grad_w = np.asarray(xt @ g) + strength * w
-        grad_c = g.sum(axis=0) + INTERCEPT_PULL * c
-        return loss, np.concatenate([grad_w.reshape(-1), grad_c])
+        loss += 0.5 * strength * float(np.sum(w * w))
+        grad = np.asarray(xt @ g) + strength * w
+        return loss, grad.reshape(-1)
 
     result = scipy.optimize.minimize(
-        objective, np.zeros(p * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 300}
+        objective, np.zeros(p * k), jac=True, method="L-BFGS-B", options={"maxiter": 300}
     )
-    theta: np.ndarray = np.asarray(result.x, dtype=np.float64)
-    return theta[: p * k].reshape(p, k), theta[p * k :]
+    weights: np.ndarray = np.asarray(result.x, dtype=np.float64).reshape(p, k)
+    return weights
 
 
-def _predict(x: sp.csr_matrix, offset: np.ndarray, w: np.ndarray, c: np.ndarray) -> np.ndarray:
-    z = np.asarray(x @ w) + c
+def _predict(x: sp.csr_matrix, offset: np.ndarray, w: np.ndarray) -> np.ndarray:
+    z = np.asarray(x @ w)
     out: np.ndarray = offset + (z[:, 0] if offset.ndim == 1 else z)
     return out
 
@@ -316,12 +302,12 @@ def fit_head(
     folds: int = 5,
     seed: int = 0,
     strengths: Sequence[float] = STRENGTHS,
-) -> tuple[HeadFit, list[float], dict[str, list[float]]]:
+) -> tuple[HeadFit, dict[str, list[float]]]:
     """Fit one head's residual on the corrected messages ``x`` (rows) with the shipped
     logits ``offset`` fixed; ``λ`` is the strongest pull whose ``folds``-fold
     cross-validated log-loss is within a standard error of the lowest, and the head is
     kept when its gain over the offset alone exceeds :data:`KEEP_MARGIN` standard errors.
-    Returns the fit's report, the intercept(s) and the non-zero weights by feature name.
+    Returns the fit's report and the non-zero weights by feature name.
     """
     used = np.flatnonzero(np.diff(x.tocsc().indptr))  # columns some corrected message has
     x = x[:, used].tocsr()
@@ -334,8 +320,8 @@ def fit_head(
         for f in range(folds):
             test = np.sort(order[f::folds])
             train = np.setdiff1d(order, test)
-            w, c = _fit(x[train], offset[train], y[train], strength)
-            predicted[test] = _predict(x[test], offset[test], w, c)
+            w = _fit(x[train], offset[train], y[train], strength)
+            predicted[test] = _predict(x[test], offset[test], w)
         curves.append((float(strength), example_losses(predicted, y)))
     # The strongest pull within one standard error of the best (the "one-SE rule"):
     # among strengths that do about as well, the one that moves the model least.
@@ -349,17 +335,16 @@ def fit_head(
     gain = base - losses
     kept = float(np.mean(gain)) > KEEP_MARGIN * _standard_error(gain)
     if not kept:
-        return HeadFit(head, len(y), before, best_loss, best_strength, False, 0), [], {}
-    w, c = _fit(x, offset, y, best_strength)
+        return HeadFit(head, len(y), before, best_loss, best_strength, False, 0), {}
+    w = _fit(x, offset, y, best_strength)
     magnitude = np.abs(w).max(axis=1)
     keep = np.flatnonzero(magnitude >= MIN_WEIGHT)
     keep = keep[np.argsort(-magnitude[keep], kind="stable")[:MAX_WEIGHTS]]
     weights = {
         names[int(used[j])]: [round(float(v), 5) for v in w[j]] for j in sorted(keep.tolist())
     }
-    intercept = [round(float(v), 5) for v in c]
     fit = HeadFit(head, len(y), before, best_loss, best_strength, True, len(weights))
-    return fit, intercept, weights
+    return fit, weights
 
 
 __all__ = [

@@ -267,7 +267,7 @@ def train(
             "corrections": len(rows),
             "terms": len(terms),
             "recalibrated": sorted(adaptation.recalibration),
-            "residual": sorted(adaptation.residual.intercepts),
+            "residual": sorted(adaptation.residual.weights),
             "residual_weights": adaptation.residual.size(),
         },
     )
