@@ -212,3 +212,11 @@ def test_scoring_with_a_residual_gives_the_same_result_in_chunks_and_at_once(
     np.testing.assert_allclose(parts.residual, whole.residual, atol=1e-9)
     np.testing.assert_array_equal(parts.labels, whole.labels)
     assert parts.residual_words == whole.residual_words
+    # What is added is the residual's weights times the shipped model's features.
+    _, _, _, batch = analyzer.raw_scores(texts)
+    x = message_features(batch, analyzer.space)
+    for k, signal in enumerate(SIGNALS):
+        r = np.zeros(x.shape[1])
+        for name, (value,) in adaptation.residual.weights.get(signal, {}).items():
+            r[analyzer.space.index[name]] = value
+        np.testing.assert_allclose(whole.residual[:, k], x @ r, atol=1e-9)

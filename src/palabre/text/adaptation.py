@@ -161,9 +161,11 @@ class Adaptation:
         with this adaptation's residual) and each message's evidence: the terms found and
         the learned words first, for the signals at ``threshold`` or above."""
         probs, found = self.apply(texts, batch.languages, batch.probs, batch.residual)
-        evidence: list[dict[str, list[str]]] = []
-        for i in range(len(texts)):
-            shown = {k: list(v) for k, v in batch.evidence.get(i, {}).items()}
+        evidence = [batch.evidence.get(i, {}) for i in range(len(texts))]
+        # Only the messages with a term or a learned word change (usually a few).
+        touched = {i for i, terms in enumerate(found) if terms} | set(batch.residual_words)
+        for i in sorted(touched):
+            shown = {k: list(v) for k, v in evidence[i].items()}
             learned = batch.residual_words.get(i, {})
             for signal in {*found[i], *learned}:
                 if probs[i, SIGNALS.index(signal)] < threshold:
@@ -171,7 +173,7 @@ class Adaptation:
                 extra = [*found[i].get(signal, []), *learned.get(signal, [])]
                 listed = shown.setdefault(signal, [])
                 listed[:0] = [t for t in dict.fromkeys(extra) if t not in listed]
-            evidence.append(shown)
+            evidence[i] = shown
         return probs, evidence
 
 

@@ -45,7 +45,8 @@ KEEP_MARGIN: Final = 2.0
 MAX_WEIGHTS: Final = 5000
 #: weights smaller than this are dropped when stored
 MIN_WEIGHT: Final = 1e-3
-#: a learned word is shown as evidence when it adds at least this to a message's log-odds
+#: a learned word is shown as evidence when an occurrence adds at least this to the
+#: message's log-odds
 EVIDENCE_MIN: Final = 0.15
 _MAX_WORDS: Final = 3
 
@@ -190,24 +191,39 @@ class Residual:
         message the learned words that raise each signal most (function words and the
         names in ``hidden`` left out)."""
         c = self._compile(space, hidden)
-        x = message_features(b, space, c.slot, len(c.names))
-        out = np.asarray(x @ c.weights)
+        n = b.size
+        out = np.zeros((n, len(COLUMNS)), dtype=np.float64)
         words: dict[int, dict[str, list[str]]] = {}
-        signal_weights = c.weights[:, 3:] * c.shown[:, None]
-        if signal_weights.max(initial=0.0) <= 0:
+        if not len(b.kept):
             return out, words
-        contrib = x.multiply(x > 0)
-        coo = sp.coo_matrix(contrib)
-        for k, signal in enumerate(SIGNALS):
-            value = coo.data * signal_weights[coo.col, k]
-            hit = np.flatnonzero(value >= EVIDENCE_MIN)
-            if not len(hit):
-                continue
-            order = hit[np.lexsort((-value[hit], coo.row[hit]))]
-            for m, col in zip(coo.row[order].tolist(), coo.col[order].tolist(), strict=True):
-                listed = words.setdefault(m, {}).setdefault(signal, [])
-                if len(listed) < _MAX_WORDS and c.names[col] not in listed:
-                    listed.append(c.names[col])
+        # Only the tokens whose features the residual has: usually a small part of them.
+        scale = b.sent_factor.astype(np.float64) / np.sqrt(np.maximum(b.msg_len[b.sent_msg], 1))
+        slots = c.slot[b.rows]
+        tok, j = np.nonzero(slots)
+        at = slots[tok, j]
+        value = b.vals[tok, j].astype(np.float64) * scale[b.tok_sent[tok]]
+        msgs = b.tok_msg[tok]
+        dense_slots = c.slot[space.dense_rows]
+        for d in np.flatnonzero(dense_slots).tolist():
+            sent = np.flatnonzero(b.dense[:, d])
+            at = np.append(at, np.full(len(sent), dense_slots[d]))
+            value = np.append(value, b.dense[sent, d].astype(np.float64) * scale[sent])
+            msgs = np.append(msgs, b.sent_msg[sent])
+        contrib = value[:, None] * c.weights[at]
+        for k in range(len(COLUMNS)):
+            out[:, k] = np.bincount(msgs, weights=contrib[:, k], minlength=n)
+        # Evidence: an occurrence of a shown feature that adds EVIDENCE_MIN or more.
+        strong = (contrib[:, 3:] >= EVIDENCE_MIN) & c.shown[at][:, None]
+        hit, k_hit = np.nonzero(strong)
+        if len(hit):
+            # Strongest first; ties by name (slots are in name order), not by position.
+            order = np.lexsort((at[hit], -contrib[hit, 3 + k_hit], k_hit, msgs[hit]))
+            for i in order.tolist():
+                m, k = int(msgs[hit[i]]), int(k_hit[i])
+                listed = words.setdefault(m, {}).setdefault(SIGNALS[k], [])
+                name = c.names[int(at[hit[i]])]
+                if len(listed) < _MAX_WORDS and name not in listed:
+                    listed.append(name)
         return out, words
 
 
