@@ -6,15 +6,17 @@ each scaled as the model scales them: see :mod:`palabre.text.features`). The res
 is a second, sparse linear model over the *same* features, added to the shipped
 logits::
 
-    sentiment logits' = logits + x · R_sentiment + c_sentiment      (3 classes)
-    signal log-odds'   = z      + x · r_signal    + c_signal         (after terms and
-                                                                      recalibration)
+    sentiment logits' = logits + x · R_sentiment      (3 classes)
+    signal log-odds'   = z      + x · r_signal         (z: after terms and recalibration)
+
+No intercept (see :class:`Residual`).
 
 It is fitted by :func:`fit_head` with the shipped logits as a fixed offset and an L2
 pull of strength ``λ`` towards zero: the penalty does not grow with the number of
 corrections while the evidence does, so a hundred answers nudge the model and a few
-thousand adapt it. ``λ`` is chosen by cross-validation on the corrections, and the
-head is kept only when it beats the offset alone there.
+thousand adapt it. ``λ`` is chosen by cross-validation on the corrections (the
+strongest within one standard error of the best), and the head is kept only when it
+beats the offset alone there by more than two standard errors of the gain.
 
 Only features the shipped model knows can be learned (a word it never saw has no row);
 a workspace's own vocabulary goes through domain terms. Pure numpy / scipy.
