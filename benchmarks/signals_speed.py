@@ -2,6 +2,7 @@
 
     python benchmarks/signals_speed.py [--messages 20000] [--workers 2] [--repeat 3]
     python benchmarks/signals_speed.py --encoder minilm [--encoder-messages 1000]
+    python benchmarks/signals_speed.py --adapted [--messages 20000]
 
 Messages are real text of 20-60 words: GoEmotions test comments (English) and XED
 French subtitle lines joined until the length is reached, half in each language
@@ -16,6 +17,11 @@ one-core path is printed too, since it does not depend on what else runs.
 extra): the encoder alone on the English messages, then the full analysis blended
 with it on ``--encoder-messages`` messages (half of them English, the ones it embeds),
 in this process (the encoder's matrix products use every core numpy is given).
+
+``--adapted`` measures what a workspace adaptation (``palabre train``) costs: a residual
+model of the largest size ``palabre train`` stores (:data:`MAX_WEIGHTS` weights on
+every head, on features drawn at random from the shipped model's) applied as ``palabre
+analyze`` applies it, against the shipped path, alternately, on one core.
 """
 
 from __future__ import annotations
@@ -26,9 +32,14 @@ import sys
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from palabre.text import data
-from palabre.text.model import SignalAnalyzer, default_analyzer
+from palabre.text.adaptation import Adaptation
+from palabre.text.lexicon import SIGNALS
+from palabre.text.model import EVIDENCE_THRESHOLD, SignalAnalyzer, default_analyzer
 from palabre.text.parallel import analyze_in_chunks, analyze_parallel
+from palabre.text.residual import MAX_WEIGHTS, SENTIMENT, Residual
 
 
 def messages(count: int, seed: int = 7) -> list[str]:
@@ -79,6 +90,43 @@ def encoder_speed(name: str, texts: list[str], repeat: int) -> int:
     return 0
 
 
+def largest_adaptation(analyzer: SignalAnalyzer, seed: int = 7) -> Adaptation:
+    """An adaptation whose residual has :data:`MAX_WEIGHTS` weights on every head."""
+    rng = np.random.default_rng(seed)
+    names = analyzer.space.names[1:]
+    residual = Residual()
+    for head in (SENTIMENT, *SIGNALS):
+        width = 3 if head == SENTIMENT else 1
+        picked = rng.choice(len(names), size=MAX_WEIGHTS, replace=False)
+        residual.weights[head] = {
+            names[int(i)]: rng.normal(0, 0.3, width).round(5).tolist() for i in picked
+        }
+    return Adaptation(residual=residual)
+
+
+def adapted_speed(texts: list[str], repeat: int) -> int:
+    """Print the CPU time per message of the shipped path and of the adapted one."""
+    adaptation = largest_adaptation(default_analyzer())
+
+    def adapted() -> None:
+        batch = analyze_in_chunks(texts, residual=adaptation.residual)
+        adaptation.adapt_batch(texts, batch, EVIDENCE_THRESHOLD)
+
+    analyze_in_chunks(texts)
+    adapted()  # warm-up of both paths outside the timing
+    plain_cpu, adapted_cpu = float("inf"), float("inf")
+    for _ in range(repeat):  # alternated: both see the same machine
+        plain_cpu = min(plain_cpu, _best(1, lambda: analyze_in_chunks(texts))[1])
+        adapted_cpu = min(adapted_cpu, _best(1, adapted)[1])
+    n = len(texts)
+    size = adaptation.residual.size()
+    print(f"messages: {n} (20-60 words, half French, half English), 1 core, CPU time")
+    print(f"shipped model:                          {plain_cpu / n * 1e6:10.1f} µs per message")
+    print(f"with a {size:,}-weight residual:        {adapted_cpu / n * 1e6:10.1f} µs per message")
+    print(f"  cost of the adaptation:               {(adapted_cpu / plain_cpu - 1) * 100:+10.1f} %")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print messages/s for each path."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -87,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--encoder", default=None, help="measure this sentence encoder's path")
     parser.add_argument("--encoder-messages", type=int, default=1000)
+    parser.add_argument("--adapted", action="store_true", help="measure a workspace adaptation")
     args = parser.parse_args(argv)
+    if args.adapted:
+        return adapted_speed(messages(args.messages), args.repeat)
     if args.encoder:
         return encoder_speed(args.encoder, messages(args.encoder_messages), args.repeat)
     texts = messages(args.messages)

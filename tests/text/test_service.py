@@ -186,8 +186,11 @@ def test_train_scores_with_the_encoder_analyze_uses() -> None:
     require_minilm()
     texts = ["Nobody answers the phone, this is ridiculous.", "Personne ne répond, c'est nul."]
     hints: list[str | None] = ["en", "fr"]
-    plain_langs, plain = service.shipped_scorer(texts, hints)
-    blended_langs, blended = service.scorer_for("minilm")(texts, hints)
-    assert plain_langs == blended_langs == ["en", "fr"]
-    assert not np.array_equal(blended[0], plain[0])  # English: blended with the head
-    np.testing.assert_array_equal(blended[1], plain[1])  # French: the linear model alone
+    plain = service.shipped_scorer(texts, hints)
+    blended = service.scorer_for("minilm")(texts, hints)
+    assert plain.languages == blended.languages == ["en", "fr"]
+    assert not np.array_equal(blended.probs[0], plain.probs[0])  # English: blended with the head
+    assert not np.array_equal(blended.sentiment_logits[0], plain.sentiment_logits[0])
+    np.testing.assert_array_equal(blended.probs[1], plain.probs[1])  # French: the linear model
+    # The residual reads the linear model's features either way.
+    assert (blended.features != plain.features).nnz == 0

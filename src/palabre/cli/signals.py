@@ -19,6 +19,7 @@ app = typer.Typer(
 
 @app.command("score")
 def score(
+    ctx: typer.Context,
     input_path: Annotated[
         Path, typer.Option("--input", help="JSON Lines: id, text, language (optional).")
     ],
@@ -37,6 +38,14 @@ def score(
             "embeddings extra). Default: PALABRE_SIGNALS_ENCODER, empty = off.",
         ),
     ] = None,
+    adapted: Annotated[
+        bool,
+        typer.Option(
+            "--adapted",
+            help="Apply the workspace's adaptation (palabre train): its domain terms, "
+            "recalibration and residual model, as palabre analyze does.",
+        ),
+    ] = False,
 ) -> None:
     """Analyse every message of INPUT into OUTPUT (nothing is written if a line is bad)."""
     from pydantic import ValidationError
@@ -52,8 +61,22 @@ def score(
             raise ConfigError(f"invalid setting ({reasons})") from None
     else:
         chosen = encoder.strip()
+    adaptation = None
+    if adapted:
+        from palabre.cli.context import state
+        from palabre.text import service
+
+        with state(ctx).sessions()() as session:
+            adaptation = service.current_adaptation(session)
+        if adaptation is None:
+            raise ConfigError("--adapted: this workspace has no adaptation yet (run palabre train)")
     report = score_file(
-        input_path, output_path, skip_bad=skip_bad, workers=workers, encoder=chosen or None
+        input_path,
+        output_path,
+        skip_bad=skip_bad,
+        workers=workers,
+        encoder=chosen or None,
+        adaptation=adaptation,
     )
     for number, why in report.bad:
         err_console.print(f"skipped {input_path}: line {number}: {why}", highlight=False)
@@ -176,7 +199,9 @@ def train_workspace(
     min_corrections: Annotated[
         int,
         typer.Option(
-            "--min-corrections", min=5, help="Answers a signal needs before it is recalibrated."
+            "--min-corrections",
+            min=5,
+            help="Answers a signal (or sentiment) needs before it is recalibrated or learned from.",
         ),
     ] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -204,16 +229,25 @@ def train_workspace(
         typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
         return
     table = Table(title=f"adaptation {report.adaptation_id} ({report.terms} domain terms)")
-    for column in ("signal", "answers", "yes", "log-loss before", "after", "recalibrated"):
+    columns = ("signal", "answers", "yes", "log-loss before", "after", "recalibrated")
+    for column in (*columns, "residual: before", "after", "λ", "weights"):
         table.add_column(column)
+
+    def loss(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
     for fit in report.fits:
         table.add_row(
             fit.signal,
             str(fit.corrections),
             str(fit.positives),
-            "-" if fit.loss_before is None else f"{fit.loss_before:.3f}",
-            "-" if fit.loss_after is None else f"{fit.loss_after:.3f}",
+            loss(fit.loss_before),
+            loss(fit.loss_after),
             "yes" if fit.recalibrated else "no",
+            loss(fit.residual_loss_before),
+            loss(fit.residual_loss_after),
+            "-" if fit.strength is None else f"{fit.strength:g}",
+            "-" if fit.strength is None else (str(fit.weights) if fit.residual else "not kept"),
         )
     from rich.console import Console
 

@@ -77,16 +77,13 @@ class ScoreStage(Stage):
             message_text(t, x) for t, x in zip(titles, messages["text"].to_list(), strict=True)
         ]
         hints = [language_hint(v) for v in messages["language"].to_list()]
-        batch = analyze_parallel(texts, hints, workers, encoder=self.encoder)
-        probs = batch.probs.astype(np.float64)
-        evidence_of = [batch.evidence.get(i, {}) for i in range(messages.height)]
-        if self.adaptation is not None:
-            probs, found = self.adaptation.apply(texts, batch.languages, probs)
-            for i, terms in enumerate(found):
-                for signal, spans in terms.items():
-                    if probs[i, SIGNALS.index(signal)] >= EVIDENCE_THRESHOLD:
-                        shown = evidence_of[i].setdefault(signal, [])
-                        shown[:0] = [t for t in spans if t not in shown]
+        residual = None if self.adaptation is None else self.adaptation.residual
+        batch = analyze_parallel(texts, hints, workers, encoder=self.encoder, residual=residual)
+        if self.adaptation is None:
+            probs = batch.probs.astype(np.float64)
+            evidence_of = [batch.evidence.get(i, {}) for i in range(messages.height)]
+        else:
+            probs, evidence_of = self.adaptation.adapt_batch(texts, batch, EVIDENCE_THRESHOLD)
         labels = np.asarray(SENTIMENT_LABELS, dtype=object)[batch.labels.astype(np.int64)]
         columns: dict[str, pl.Series] = {
             "id": messages["id"].cast(pl.Int64),

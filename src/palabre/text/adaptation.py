@@ -11,7 +11,11 @@ rates. Two small, explainable layers on top of the model's calibrated probabilit
   after the terms, fitted by :func:`fit_adaptation` on the corrections (logistic
   regression with a pull towards ``a = 1, b = 0``, so that a few dozen answers nudge the
   model instead of replacing it). It is kept only when it beats the unchanged model in
-  cross-validation on the corrections themselves; otherwise the signal stays as shipped.
+  cross-validation on the corrections themselves; otherwise the signal stays as shipped;
+* **residual**: per signal and for the 3-class sentiment, a sparse linear model over the
+  shipped model's own features, added to its logits (:mod:`palabre.text.residual`):
+  what many corrections teach beyond a recalibration. Also kept only when it beats the
+  model before it in cross-validation.
 
 Pure numpy: the fit and its application take arrays and texts, not the database.
 """
@@ -22,13 +26,18 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import orjson
+import scipy.sparse as sp
 
 from palabre.text.lexicon import SIGNALS
+from palabre.text.residual import SENTIMENT, HeadFit, Residual, fit_head
+
+if TYPE_CHECKING:
+    from palabre.text.model import SignalBatch
 
 #: corrections a signal needs (with both answers among them) before it is recalibrated
 MIN_CORRECTIONS: Final = 20
@@ -57,10 +66,11 @@ class Term:
 
 @dataclass
 class Adaptation:
-    """Domain terms and per-signal recalibrations (``a``, ``b``) to apply to the model."""
+    """Domain terms, per-signal recalibrations (``a``, ``b``) and the residual model."""
 
     terms: list[Term] = field(default_factory=list)
     recalibration: dict[str, tuple[float, float]] = field(default_factory=dict)
+    residual: Residual = field(default_factory=Residual)
 
     def __post_init__(self) -> None:
         # One pattern per term: overlapping terms ("merci Zorglub", "Zorglub") both count.
@@ -75,13 +85,17 @@ class Adaptation:
 
     def to_json(self) -> dict[str, Any]:
         """Plain data, stored in ``signal_adaptation.parameters``."""
-        return {
+        data = {
             "terms": [
                 {"term": t.term, "signal": t.signal, "weight": t.weight, "language": t.language}
                 for t in self.terms
             ],
             "recalibration": {s: list(ab) for s, ab in sorted(self.recalibration.items())},
         }
+        # Without a residual the payload (and the digest) is what it was before there was one.
+        if self.residual:
+            data["residual"] = self.residual.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Adaptation:
@@ -93,7 +107,7 @@ class Adaptation:
         recalibration = {
             str(s): (float(ab[0]), float(ab[1])) for s, ab in data.get("recalibration", {}).items()
         }
-        return cls(terms, recalibration)
+        return cls(terms, recalibration, Residual.from_json(data.get("residual", {})))
 
     def term_scores(
         self, texts: Sequence[str], languages: Sequence[str]
@@ -120,15 +134,47 @@ class Adaptation:
         return shift, found
 
     def apply(
-        self, texts: Sequence[str], languages: Sequence[str], probs: np.ndarray
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        probs: np.ndarray,
+        residual: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
-        """The adapted probabilities ``(n, signals)`` and, per message, the terms found."""
+        """The adapted probabilities ``(n, signals)`` and, per message, the terms found.
+
+        ``residual``: what the residual model adds to each signal's log-odds (the
+        analyzer computes it with the features: ``SignalBatch.residual``).
+        """
         shift, found = self.term_scores(texts, languages)
         z = _logit(probs.astype(np.float64)) + shift
         for k, signal in enumerate(SIGNALS):
             a, b = self.recalibration.get(signal, (1.0, 0.0))
             z[:, k] = a * z[:, k] + b
+        if residual is not None:
+            z += residual
         return _sigmoid(z), found
+
+    def adapt_batch(
+        self, texts: Sequence[str], batch: SignalBatch, threshold: float
+    ) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """Adapted signal probabilities of an analysed ``batch`` (a ``SignalBatch`` scored
+        with this adaptation's residual) and each message's evidence: the terms found and
+        the learned words first, for the signals at ``threshold`` or above."""
+        probs, found = self.apply(texts, batch.languages, batch.probs, batch.residual)
+        evidence = [batch.evidence.get(i, {}) for i in range(len(texts))]
+        # Only the messages with a term or a learned word change (usually a few).
+        touched = {i for i, terms in enumerate(found) if terms} | set(batch.residual_words)
+        for i in sorted(touched):
+            shown = {k: list(v) for k, v in evidence[i].items()}
+            learned = batch.residual_words.get(i, {})
+            for signal in {*found[i], *learned}:
+                if probs[i, SIGNALS.index(signal)] < threshold:
+                    continue
+                extra = [*found[i].get(signal, []), *learned.get(signal, [])]
+                listed = shown.setdefault(signal, [])
+                listed[:0] = [t for t in dict.fromkeys(extra) if t not in listed]
+            evidence[i] = shown
+        return probs, evidence
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -172,7 +218,8 @@ def log_loss(p: np.ndarray, y: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class SignalFit:
-    """What the fit did for one signal, measured by cross-validation on the corrections."""
+    """What the fit did for one signal (or ``sentiment``), measured by cross-validation
+    on the corrections: the recalibration (signals), then the residual model."""
 
     signal: str
     corrections: int
@@ -182,6 +229,14 @@ class SignalFit:
     accuracy_before: float | None
     accuracy_after: float | None
     recalibrated: bool
+    #: the residual model: log-loss before it (after the recalibration) and with it
+    residual_loss_before: float | None = None
+    residual_loss_after: float | None = None
+    #: the pull towards the shipped model chosen by cross-validation
+    strength: float | None = None
+    residual: bool = False
+    #: non-zero weights it keeps
+    weights: int = 0
 
 
 def fit_adaptation(
@@ -194,19 +249,30 @@ def fit_adaptation(
     min_corrections: int = MIN_CORRECTIONS,
     folds: int = FOLDS,
     seed: int = 0,
+    features: sp.csr_matrix | None = None,
+    names: Sequence[str] = (),
+    sentiment_logits: np.ndarray | None = None,
+    sentiment_answers: Sequence[tuple[int, int]] = (),
 ) -> tuple[Adaptation, list[SignalFit]]:
-    """Fit the recalibrations on the corrections.
+    """Fit the recalibrations and the residual model on the corrections.
 
     ``texts``, ``languages`` and ``probs`` (the shipped model's probabilities) describe
     the corrected messages; ``answers[signal]`` lists ``(row, carries_it)``. A signal is
     recalibrated when it has ``min_corrections`` answers, both kinds among them, and the
     recalibration lowers the cross-validated log-loss; the terms always apply.
+
+    With the messages' ``features`` (and their ``names``: see
+    :class:`palabre.text.residual.Inputs`), each such signal also gets a residual model
+    over them, offset by its recalibrated log-odds; and ``sentiment_answers`` (``(row,
+    class index)``, negative / neutral / positive; two classes are enough) one offset by
+    ``sentiment_logits``. Each is kept only when it lowers the cross-validated log-loss.
     """
     with_terms = Adaptation(terms)
     shift, _ = with_terms.term_scores(texts, languages)
     z_all = _logit(probs.astype(np.float64)) + shift
     rng = np.random.default_rng(seed)
     recalibration: dict[str, tuple[float, float]] = {}
+    residual = Residual()
     fits: list[SignalFit] = []
     for k, signal in enumerate(SIGNALS):
         pairs = answers.get(signal, [])
@@ -230,19 +296,83 @@ def fit_adaptation(
         better = loss_after < loss_before
         if better:
             recalibration[signal] = fit_platt(z, y)
+        fit = SignalFit(
+            signal,
+            len(pairs),
+            positives,
+            loss_before,
+            loss_after,
+            float(np.mean((before >= 0.5) == (y == 1))),
+            float(np.mean((after >= 0.5) == (y == 1))),
+            better,
+        )
+        if features is not None:
+            a, b = recalibration.get(signal, (1.0, 0.0))
+            head, weights = fit_head(
+                signal, features[rows], names, a * z + b, y, folds=folds, seed=seed
+            )
+            fit = _with_residual(fit, head)
+            if head.kept:
+                residual.weights[signal] = weights
+        fits.append(fit)
+    if features is not None and sentiment_logits is not None:
         fits.append(
-            SignalFit(
-                signal,
-                len(pairs),
-                positives,
-                loss_before,
-                loss_after,
-                float(np.mean((before >= 0.5) == (y == 1))),
-                float(np.mean((after >= 0.5) == (y == 1))),
-                better,
+            _fit_sentiment(
+                residual,
+                features,
+                names,
+                sentiment_logits,
+                sentiment_answers,
+                min_corrections,
+                folds,
+                seed,
             )
         )
-    return Adaptation(terms, recalibration), fits
+    return Adaptation(terms, recalibration, residual), fits
+
+
+def _with_residual(fit: SignalFit, head: HeadFit) -> SignalFit:
+    return replace(
+        fit,
+        residual_loss_before=head.loss_before,
+        residual_loss_after=head.loss_after,
+        strength=head.strength,
+        residual=head.kept,
+        weights=head.weights,
+    )
+
+
+def _fit_sentiment(
+    residual: Residual,
+    features: sp.csr_matrix,
+    names: Sequence[str],
+    logits: np.ndarray,
+    answers: Sequence[tuple[int, int]],
+    min_corrections: int,
+    folds: int,
+    seed: int,
+) -> SignalFit:
+    """The sentiment head of the residual (into ``residual`` when kept) and its report."""
+    rows = np.array([r for r, _ in answers], dtype=np.int64)
+    y = np.array([c for _, c in answers], dtype=np.int64)
+    positives = int(np.sum(y == 2))
+    if len(answers) < min_corrections or len(np.unique(y)) < 2:
+        return SignalFit(SENTIMENT, len(answers), positives, None, None, None, None, False)
+    offset = logits[rows].astype(np.float64)
+    head, weights = fit_head(SENTIMENT, features[rows], names, offset, y, folds=folds, seed=seed)
+    if head.kept:
+        residual.weights[SENTIMENT] = weights
+    fit = SignalFit(
+        SENTIMENT,
+        len(answers),
+        positives,
+        None,
+        None,
+        float(np.mean(offset.argmax(axis=1) == y)),
+        None,
+        False,
+    )
+    return _with_residual(fit, head)
 
 
 __all__ = [

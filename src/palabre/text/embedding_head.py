@@ -36,8 +36,8 @@ from palabre.text.model import (
     default_analyzer,
     default_model_path,
     load_arrays,
-    softmax,
 )
+from palabre.text.residual import Inputs, Residual, message_features
 
 #: The language the shipped encoders read.
 ENCODER_LANGUAGE = "en"
@@ -147,15 +147,41 @@ class BlendedAnalyzer:
             out[blended] = self.head.calibrate(head, raw[blended])
         return out
 
-    def analyze(self, texts: list[str], languages: list[str | None] | None = None) -> SignalBatch:
-        """Analyse a batch of messages; English ones with the blend."""
-        langs, logits, rolled, batch, blended = self.blended_raw(texts, languages)
+    def _probabilities(
+        self, langs: list[str], rolled: np.ndarray, blended: np.ndarray
+    ) -> np.ndarray:
         probs = self.base.signal_probabilities(langs, rolled)
         for k, signal in enumerate(SIGNALS):
             if signal in self.head.index and blended.any():
                 raw = rolled[blended, self.base.signal_cols[k]]
                 probs[blended, k] = self.head.calibrate(signal, raw)
-        return self.base.result(langs, softmax(logits), probs, batch)
+        return probs
+
+    def analyze(
+        self,
+        texts: list[str],
+        languages: list[str | None] | None = None,
+        residual: Residual | None = None,
+    ) -> SignalBatch:
+        """Analyse a batch of messages; English ones with the blend (and a workspace
+        ``residual`` on top, as :meth:`SignalAnalyzer.analyze`)."""
+        langs, logits, rolled, batch, blended = self.blended_raw(texts, languages)
+        probs = self._probabilities(langs, rolled, blended)
+        return self.base.with_residual(langs, logits, probs, batch, residual)
+
+    def adaptation_inputs(
+        self, texts: list[str], languages: list[str | None] | None = None
+    ) -> Inputs:
+        """What a workspace residual is fitted on: the blended logits and probabilities,
+        the linear model's features."""
+        langs, logits, rolled, batch, blended = self.blended_raw(texts, languages)
+        return Inputs(
+            languages=langs,
+            probs=self._probabilities(langs, rolled, blended).astype(np.float64),
+            sentiment_logits=logits,
+            features=message_features(batch, self.base.space),
+            names=self.base.space.names,
+        )
 
 
 @cache

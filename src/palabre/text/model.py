@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,7 @@ import numpy as np
 from palabre.text.features import Batch, Featurizer
 from palabre.text.language import OTHER, LanguageIdentifier
 from palabre.text.lexicon import SIGNALS, load_lexicon
+from palabre.text.residual import Inputs, Residual, message_features
 from palabre.text.table import FeatureSpace, TokenTable
 
 SENTIMENT_HEADS = ("sent_negative", "sent_neutral", "sent_positive")
@@ -74,6 +75,11 @@ class SignalBatch:
     probs: np.ndarray  # (n, len(SIGNALS)) calibrated probabilities
     #: Evidence of the messages that have some, by message index.
     evidence: dict[int, dict[str, list[str]]]
+    #: With a workspace residual: what it adds to each signal's log-odds ``(n, signals)``
+    #: (applied after the adaptation's terms and recalibration), and the learned words
+    #: that raised each signal, by message index.
+    residual: np.ndarray | None = None
+    residual_words: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.languages)
@@ -107,10 +113,13 @@ class SignalBatch:
     def concat(parts: list[SignalBatch]) -> SignalBatch:
         """One batch from consecutive batches (message indices shift)."""
         evidence: dict[int, dict[str, list[str]]] = {}
+        words: dict[int, dict[str, list[str]]] = {}
         offset = 0
         for part in parts:
             evidence.update({offset + i: ev for i, ev in part.evidence.items()})
+            words.update({offset + i: ev for i, ev in part.residual_words.items()})
             offset += len(part)
+        residuals = [p.residual for p in parts if p.residual is not None]
         return SignalBatch(
             languages=[x for p in parts for x in p.languages],
             labels=np.concatenate([p.labels for p in parts]) if parts else np.zeros(0, np.int8),
@@ -121,6 +130,8 @@ class SignalBatch:
                 else np.zeros((0, len(SIGNALS)), np.float32)
             ),
             evidence=evidence,
+            residual=np.concatenate(residuals) if residuals else None,
+            residual_words=words,
         )
 
 
@@ -183,6 +194,7 @@ class SignalAnalyzer:
         # Per signal, the words and word pairs strong enough to be shown as evidence.
         # Function words (``ne``, ``plus``, ``the``) carry weight but explain nothing.
         function_words = {w for lex in self.table.lexicons for w in lex.stopwords | lex.negators}
+        self.function_words = frozenset(function_words)
         shown = np.array(
             [
                 n[0] not in "<!~" and ":" not in n and n not in function_words
@@ -296,11 +308,50 @@ class SignalAnalyzer:
             evidence=self._evidence(batch, probs),
         )
 
-    def analyze(self, texts: list[str], languages: list[str | None] | None = None) -> SignalBatch:
-        """Analyse a batch of messages (``languages[i]`` overrides identification)."""
+    def analyze(
+        self,
+        texts: list[str],
+        languages: list[str | None] | None = None,
+        residual: Residual | None = None,
+    ) -> SignalBatch:
+        """Analyse a batch of messages (``languages[i]`` overrides identification); a
+        workspace ``residual`` adds its logits (see :meth:`with_residual`)."""
         langs, message, rolled, batch = self.raw_scores(texts, languages)
-        sent = self.sentiment(langs, message)
-        return self.result(langs, sent, self.signal_probabilities(langs, rolled), batch)
+        logits = self.sentiment_logits(langs, message)
+        probs = self.signal_probabilities(langs, rolled)
+        return self.with_residual(langs, logits, probs, batch, residual)
+
+    def with_residual(
+        self,
+        languages: list[str],
+        logits: np.ndarray,
+        probs: np.ndarray,
+        batch: Batch,
+        residual: Residual | None,
+    ) -> SignalBatch:
+        """The result of sentiment ``logits`` and signal ``probs``; with a residual, its
+        sentiment logits are added here and its signal log-odds carried in the batch (the
+        adaptation applies them after its terms and recalibration)."""
+        if not residual:
+            return self.result(languages, softmax(logits), probs, batch)
+        extra, words = residual.scores(batch, self.space, self.function_words)
+        out = self.result(languages, softmax(logits + extra[:, :3]), probs, batch)
+        out.residual = extra[:, 3:]
+        out.residual_words = words
+        return out
+
+    def adaptation_inputs(
+        self, texts: list[str], languages: list[str | None] | None = None
+    ) -> Inputs:
+        """What a workspace residual is fitted on (:func:`palabre.text.residual.fit_head`)."""
+        langs, message, rolled, batch = self.raw_scores(texts, languages)
+        return Inputs(
+            languages=langs,
+            probs=self.signal_probabilities(langs, rolled).astype(np.float64),
+            sentiment_logits=self.sentiment_logits(langs, message),
+            features=message_features(batch, self.space),
+            names=self.space.names,
+        )
 
     def _evidence(self, b: Batch, probs: np.ndarray) -> dict[int, dict[str, list[str]]]:
         """Spans that pushed each raised signal up: its cue phrases first (strongest

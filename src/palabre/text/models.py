@@ -57,8 +57,9 @@ class DomainTerm(Base):
 class SignalAdaptation(Base):
     """One fit of ``palabre train``: the workspace's adaptation of the shipped model.
 
-    ``parameters`` holds, per signal, the recalibration fitted on the corrections and the
-    domain terms it applies (see :mod:`palabre.text.adaptation`); ``report`` the measured
+    ``parameters`` holds, per signal, the recalibration fitted on the corrections, the
+    domain terms it applies and the residual model's non-zero weights by feature name (per
+    signal and for sentiment; see :mod:`palabre.text.adaptation`); ``report`` the measured
     effect (cross-validated on the corrections). The newest row is the one in use.
     """
 

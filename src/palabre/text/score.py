@@ -3,7 +3,9 @@
 Input lines are ``{"id": "...", "text": "...", "language": "fr"}`` (language optional:
 ``fr``, ``en`` or ``other``). Output lines follow the same order. A bad line is named
 by its number; unless bad lines are to be skipped, nothing is written at all, and the
-output only appears (by an atomic rename) once it is complete.
+output only appears (by an atomic rename) once it is complete. With a workspace's
+adaptation (``palabre signals score --adapted``) the scores are those ``palabre analyze``
+stores: domain terms, recalibration and residual model applied.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from palabre.errors import ImportFormatError
+from palabre.text.adaptation import Adaptation
+from palabre.text.model import EVIDENCE_THRESHOLD
 from palabre.text.parallel import analyze_parallel, analyzer_for
 
 LANGUAGE_VALUES = ("fr", "en", "other")
@@ -86,9 +90,11 @@ def score_file(
     skip_bad: bool = False,
     workers: int = 1,
     encoder: str | None = None,
+    adaptation: Adaptation | None = None,
 ) -> ScoreReport:
     """Score ``input_path`` into ``output_path`` (see the module docstring); ``encoder``
-    blends a sentence encoder's head into the English messages' scores."""
+    blends a sentence encoder's head into the English messages' scores, ``adaptation``
+    is a workspace's (``palabre train``)."""
     rows, bad = read_rows(input_path)
     if bad and not skip_bad:
         listed = "; ".join(f"line {n}: {why}" for n, why in bad[:_MAX_REPORTED])
@@ -101,9 +107,18 @@ def score_file(
     if encoder:
         # An unknown encoder or a missing package fails here, before anything is written.
         analyzer_for(encoder)
+    texts = [r.text for r in rows]
     results = analyze_parallel(
-        [r.text for r in rows], [r.language for r in rows], workers, encoder=encoder
+        texts,
+        [r.language for r in rows],
+        workers,
+        encoder=encoder,
+        residual=None if adaptation is None else adaptation.residual,
     )
+    if adaptation is not None:
+        probs, evidence = adaptation.adapt_batch(texts, results, EVIDENCE_THRESHOLD)
+        results.probs = probs
+        results.evidence = {i: shown for i, shown in enumerate(evidence) if shown}
     output_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", dir=output_path.parent)
     try:

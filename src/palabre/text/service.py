@@ -27,6 +27,7 @@ from palabre.text.adaptation import (
 )
 from palabre.text.lexicon import SIGNALS
 from palabre.text.models import DomainTerm, SignalAdaptation, SignalCorrection
+from palabre.text.residual import Inputs
 
 SENTIMENT: Final = "sentiment"
 SENTIMENT_ANSWERS: Final = ("negative", "neutral", "positive")
@@ -177,8 +178,8 @@ class TrainReport:
     fits: list[SignalFit]
 
 
-#: scores messages with the shipped model: (texts, languages) -> (languages, probabilities)
-Scorer = Callable[[list[str], list[str | None]], tuple[list[str], np.ndarray]]
+#: the model in use on the corrected messages: (texts, languages) -> what the fit needs
+Scorer = Callable[[list[str], list[str | None]], Inputs]
 
 
 def train(
@@ -190,8 +191,11 @@ def train(
 ) -> TrainReport:
     """Fit the workspace's adaptation on its corrections and domain terms, and store it.
 
-    ``scorer`` gives the shipped model's probabilities (see :func:`shipped_scorer`).
-    Messages are rescored by the next ``palabre analyze`` (the model version changes).
+    ``scorer`` gives the shipped model's probabilities, sentiment logits and features
+    (see :func:`shipped_scorer`). Signal answers recalibrate and fit the residual model
+    of their signal; sentiment answers (three classes, or only negative / positive)
+    fit its sentiment head. Messages are rescored by the next ``palabre analyze`` (the
+    model version changes).
     """
     from palabre.pipeline.stages import language_hint, message_text
 
@@ -205,29 +209,43 @@ def train(
             Message.language,
         )
         .join(Message, Message.id == SignalCorrection.message_id)
-        .where(SignalCorrection.signal != SENTIMENT)
-        .order_by(SignalCorrection.message_id)
+        .order_by(SignalCorrection.message_id, SignalCorrection.signal)
     ).all()
     position: dict[int, int] = {}
     texts: list[str] = []
     hints: list[str | None] = []
     answers: dict[str, list[tuple[int, bool]]] = {}
+    sentiment: list[tuple[int, int]] = []
     for message_id, signal, label, title, text, language in rows:
         if message_id not in position:
             position[message_id] = len(texts)
             texts.append(message_text(title, text))
             hints.append(language_hint(language))
-        answers.setdefault(signal, []).append((position[message_id], label == "yes"))
+        if signal == SENTIMENT:
+            sentiment.append((position[message_id], SENTIMENT_ANSWERS.index(label)))
+        else:
+            answers.setdefault(signal, []).append((position[message_id], label == "yes"))
     terms = [
         Term(t.term, t.signal, float(t.weight), t.language) for t in list_domain_terms(session)
     ]
     if texts:
-        languages, probs = scorer(texts, hints)
+        inputs = scorer(texts, hints)
+        adaptation, fits = fit_adaptation(
+            terms,
+            texts,
+            inputs.languages,
+            inputs.probs,
+            answers,
+            min_corrections=min_corrections,
+            features=inputs.features,
+            names=inputs.names,
+            sentiment_logits=inputs.sentiment_logits,
+            sentiment_answers=sentiment,
+        )
     else:
-        languages, probs = [], np.zeros((0, len(SIGNALS)))
-    adaptation, fits = fit_adaptation(
-        terms, texts, languages, probs, answers, min_corrections=min_corrections
-    )
+        adaptation, fits = fit_adaptation(
+            terms, [], [], np.zeros((0, len(SIGNALS))), {}, min_corrections=min_corrections
+        )
     report = {
         "corrections": len(rows),
         "messages": len(texts),
@@ -249,26 +267,27 @@ def train(
             "corrections": len(rows),
             "terms": len(terms),
             "recalibrated": sorted(adaptation.recalibration),
+            "residual": sorted(adaptation.residual.weights),
+            "residual_weights": adaptation.residual.size(),
         },
     )
     return TrainReport(row.id, adaptation.digest, len(terms), fits)
 
 
-def shipped_scorer(texts: list[str], hints: list[str | None]) -> tuple[list[str], np.ndarray]:
-    """The shipped model's languages and signal probabilities (for :func:`train`)."""
+def shipped_scorer(texts: list[str], hints: list[str | None]) -> Inputs:
+    """The shipped model's view of the corrected messages (for :func:`train`)."""
     return scorer_for(None)(texts, hints)
 
 
 def scorer_for(encoder: str | None) -> Scorer:
     """The scorer ``palabre analyze`` uses: the shipped model, blended with ``encoder``
     (``PALABRE_SIGNALS_ENCODER``) when one is named, so that the adaptation is fitted on
-    the probabilities it will correct."""
+    the probabilities and logits it will correct."""
     from palabre.text.parallel import analyzer_for
 
     analyzer = analyzer_for(encoder)
 
-    def score(texts: list[str], hints: list[str | None]) -> tuple[list[str], np.ndarray]:
-        batch = analyzer.analyze(texts, hints)
-        return batch.languages, batch.probs.astype(np.float64)
+    def score(texts: list[str], hints: list[str | None]) -> Inputs:
+        return analyzer.adaptation_inputs(texts, hints)
 
     return score
