@@ -164,8 +164,42 @@ def _counted(shape: _Shape, mode: _Mode, *, tested: bool, capped: bool) -> AnySe
 
 @lru_cache(maxsize=64)
 def _listed_with_total(shape: _Shape) -> AnySelect:
-    """:func:`_listed` (no text criterion) with the number of all the rows on each row."""
-    return _listed(shape, "none").add_columns(sa.func.count().over().label("total"))
+    """:func:`_listed` (no text criterion) with the number of all the rows on each row.
+
+    The page is chosen among the narrow rows (an id, a date, the total): sorting a
+    person's hundreds of messages with every column, their thread and their channel
+    made the database carry texts it then dropped. Only the page's rows are read whole.
+    """
+    rows = sa.select(Message.id, Message.created_at).join(Channel, Channel.id == Message.channel_id)
+    if shape.author or shape.person:
+        rows = rows.outerjoin(Identity, Identity.id == Message.author_identity_id).outerjoin(
+            Person, Person.id == Identity.person_id
+        )
+    chosen = (
+        rows.add_columns(sa.func.count().over().label("total"))
+        .where(*_criteria(shape))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery("chosen")
+    )
+    return (
+        with_authors(
+            sa.select(
+                *VIEW_COLUMNS,
+                Thread.title.label("thread_title"),
+                Channel.name.label("channel_name"),
+                Channel.kind.label("channel_kind"),
+                chosen.c.total,
+            )
+            .select_from(chosen)
+            .join(Message, Message.id == chosen.c.id)
+            .join(Channel, Channel.id == Message.channel_id)
+            .join(Thread, Thread.id == Message.thread_id)
+        )
+        # The page's order again: a join keeps no order of its own.
+        .order_by(chosen.c.created_at.desc(), chosen.c.id.desc())
+    )
 
 
 def _views(rows: Iterable[sa.Row[Any]]) -> list[MessageView]:
