@@ -91,3 +91,58 @@ def test_a_request_that_fails_writes_no_record_of_its_reads(
     assert buffer.pending == 0
     buffer.close()
     assert _written(sessions) == 0
+
+
+def _commit_threads(session: Session) -> list[str]:
+    # The name of the thread each commit of ``session`` ran on.
+    names: list[str] = []
+    sa.event.listen(
+        session, "after_commit", lambda _s: names.append(threading.current_thread().name)
+    )
+    return names
+
+
+def test_a_request_that_only_read_ends_on_the_event_loop_on_sqlite_only(
+    sessions: sessionmaker[Session], drive: Drive
+) -> None:
+    buffer = AuditBuffer(sessions, max_delay=3600)
+    unit = get_db(_request(sessions, buffer))
+    session = drive(unit.__anext__())
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    _read(session)  # a record of a read is deferred: it is no write of this request
+    threads = _commit_threads(session)
+    with pytest.raises(StopAsyncIteration):
+        drive(unit.__anext__())
+    # SQLite lives in this process: ending a read is no I/O and needs no thread-pool
+    # trip. A server's COMMIT is a round trip: it waits in the pool.
+    on_loop = session.get_bind().dialect.name == "sqlite"
+    assert (threads == ["request-loop"]) is on_loop
+    assert len(threads) == 1
+    assert buffer.pending == 1
+    buffer.close()
+    assert _written(sessions) == 1
+
+
+@pytest.mark.parametrize("how", ["orm", "core"])
+def test_a_request_that_wrote_commits_in_the_thread_pool_and_its_change_stays(
+    sessions: sessionmaker[Session], drive: Drive, how: str
+) -> None:
+    buffer = AuditBuffer(sessions, max_delay=3600)
+    unit = get_db(_request(sessions, buffer))
+    session = drive(unit.__anext__())
+    if how == "orm":
+        audit.record(session, actor="user:a", action="test.changed", subject_type="test")
+    else:
+        # A statement past the ORM: the session holds no change, its connection does.
+        session.execute(
+            sa.insert(AuditEntry).values(
+                actor="user:a", action="test.changed", subject_type="test", details={}
+            )
+        )
+    threads = _commit_threads(session)
+    with pytest.raises(StopAsyncIteration):
+        drive(unit.__anext__())
+    assert len(threads) == 1
+    assert threads != ["request-loop"]  # waiting for the write lock blocks no other request
+    assert _written(sessions) == 1
+    buffer.close()
