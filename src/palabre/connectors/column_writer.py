@@ -148,15 +148,20 @@ def _ensure_threads(
     wanted = [key for key in first_of if key not in thread_ids]
     if not wanted:
         return thread_ids
-    position = dict(zip(ids, range(size), strict=True))
+    position: dict[str, int] | None = None
     channels = writer.channel_ids
     rows: list[dict[str, Any]] = []
     for key in wanted:
         # The root describes its thread (title, url, start time): prefer it to a reply
-        # of the same batch that came first in the file.
-        index = position.get(key)
-        if index is None or threads[index] != key:
-            index = first_of[key]
+        # of the same batch that came first in the file. A root usually comes first:
+        # the positions of all ids are only indexed when one does not.
+        index = first_of[key]
+        if ids[index] != key:
+            if position is None:
+                position = dict(zip(ids, range(size), strict=True))
+            root = position.get(key)
+            if root is not None and threads[root] == key:
+                index = root
         is_root = ids[index] == key
         rows.append(
             {
