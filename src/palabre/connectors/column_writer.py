@@ -14,18 +14,14 @@ from __future__ import annotations
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, cast
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from palabre.connectors.bulk import sqlite_time
 from palabre.connectors.records import MessageColumns, Rejection
-from palabre.db.base import table_of, utcnow
-from palabre.fabric.models import Message
+from palabre.db.base import utcnow
 
 if TYPE_CHECKING:
     from palabre.connectors.writer import BatchWriter
-
-_message = table_of(Message)
 
 
 def write_message_columns(
@@ -52,7 +48,7 @@ def write_message_columns(
     author_ids = writer.ensure_identities(session, cast("set[str]", authors))
     thread_ids = _ensure_threads(writer, session, columns)
 
-    before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+    before = writer.max_message_id(session)
     first = before + 1
     # The ids the insert will give, checked after it rather than assumed.
     expected = dict(zip(ids, range(first, first + size), strict=True))
@@ -125,7 +121,7 @@ def write_message_columns(
             writer.duplicate(record) for record in records if record.external_id in repeated
         )
         linked = writer.relink(session, [r for r in records if r.external_id not in repeated])
-    elif int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0) != before + size:
+    elif writer.max_message_id(session) != before + size:
         linked = writer.relink(session, columns.records())
     else:
         writer.remember_message_ids(expected)
