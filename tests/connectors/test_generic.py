@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from palabre.connectors import generic
 from palabre.connectors.generic import GenericMessagesConnector, parse_timestamp
 from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRecord, Rejection
 
@@ -82,6 +83,39 @@ def test_each_author_and_channel_is_declared_once(tmp_path: Path) -> None:
     assert sum(isinstance(r, ChannelRecord) for r in records) == 2
     assert sum(isinstance(r, IdentityRecord) for r in records) == 3
     assert len(_messages(records)) == 12
+
+
+def test_authors_past_the_memory_limit_are_declared_once_per_generation_not_per_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Five authors, remembered four at a time (per generation): once the first
+    # generation is full, the fifth author's messages must not each re-declare it.
+    monkeypatch.setattr(generic, "_SEEN_LIMIT", 4)
+    authors = ["u0", "u1", "u2", "u3", *["u4", "u0"] * 10]
+    path = tmp_path / "m.csv"
+    rows = "".join(
+        f"m{i},c,{author},2025-01-01T00:00:{i:02d}Z,t\n" for i, author in enumerate(authors)
+    )
+    path.write_text("id,channel,author,created_at,text\n" + rows, encoding="utf-8")
+    records = _records(path)
+    declared = [r.external_id for r in records if isinstance(r, IdentityRecord)]
+    assert declared == ["u0", "u1", "u2", "u3", "u4"]
+    assert len(_messages(records)) == len(authors)
+
+
+def test_an_author_forgotten_by_both_generations_is_declared_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Memory stays bounded: two generations of two cannot hold six authors.
+    monkeypatch.setattr(generic, "_SEEN_LIMIT", 2)
+    authors = ["u0", "u1", "u2", "u3", "u4", "u5", "u0"]
+    path = tmp_path / "m.csv"
+    rows = "".join(
+        f"m{i},c,{author},2025-01-01T00:00:{i:02d}Z,t\n" for i, author in enumerate(authors)
+    )
+    path.write_text("id,channel,author,created_at,text\n" + rows, encoding="utf-8")
+    declared = [r.external_id for r in _records(path) if isinstance(r, IdentityRecord)]
+    assert declared == authors
 
 
 @pytest.mark.parametrize(

@@ -14,18 +14,14 @@ from __future__ import annotations
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, cast
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from palabre.connectors.bulk import sqlite_time
 from palabre.connectors.records import MessageColumns, Rejection
-from palabre.db.base import table_of, utcnow
-from palabre.fabric.models import Message
+from palabre.db.base import utcnow
 
 if TYPE_CHECKING:
     from palabre.connectors.writer import BatchWriter
-
-_message = table_of(Message)
 
 
 def write_message_columns(
@@ -52,7 +48,7 @@ def write_message_columns(
     author_ids = writer.ensure_identities(session, cast("set[str]", authors))
     thread_ids = _ensure_threads(writer, session, columns)
 
-    before = int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0)
+    before = writer.max_message_id(session)
     first = before + 1
     # The ids the insert will give, checked after it rather than assumed.
     expected = dict(zip(ids, range(first, first + size), strict=True))
@@ -125,7 +121,7 @@ def write_message_columns(
             writer.duplicate(record) for record in records if record.external_id in repeated
         )
         linked = writer.relink(session, [r for r in records if r.external_id not in repeated])
-    elif int(session.scalar(sa.select(sa.func.max(_message.c.id))) or 0) != before + size:
+    elif writer.max_message_id(session) != before + size:
         linked = writer.relink(session, columns.records())
     else:
         writer.remember_message_ids(expected)
@@ -148,15 +144,20 @@ def _ensure_threads(
     wanted = [key for key in first_of if key not in thread_ids]
     if not wanted:
         return thread_ids
-    position = dict(zip(ids, range(size), strict=True))
+    position: dict[str, int] | None = None
     channels = writer.channel_ids
     rows: list[dict[str, Any]] = []
     for key in wanted:
         # The root describes its thread (title, url, start time): prefer it to a reply
-        # of the same batch that came first in the file.
-        index = position.get(key)
-        if index is None or threads[index] != key:
-            index = first_of[key]
+        # of the same batch that came first in the file. A root usually comes first:
+        # the positions of all ids are only indexed when one does not.
+        index = first_of[key]
+        if ids[index] != key:
+            if position is None:
+                position = dict(zip(ids, range(size), strict=True))
+            root = position.get(key)
+            if root is not None and threads[root] == key:
+                index = root
         is_root = ids[index] == key
         rows.append(
             {

@@ -135,15 +135,10 @@ class IdentityWriter(ChannelWriter):
         if len(ids) == len(wanted):
             return ids
         missing = sorted(key for key in wanted if key not in ids)
-        existing = self._load_identities(session, missing)
-        placeholders: list[IdentityRecord] = []
-        for key in missing:
-            row = existing.get(key)
-            if row is not None:
-                ids[key] = int(row[0])
-                self._identities.put(key, ids[key])
-            else:
-                placeholders.append(IdentityRecord(external_id=key))
+        existing = self._ids_by_key(session, _identity, missing)
+        self._identities.update(existing)
+        ids.update(existing)
+        placeholders = [IdentityRecord(external_id=key) for key in missing if key not in existing]
         ids.update(self._create_identities(session, placeholders, None))
         self.counts.identities.created += len(placeholders)
         return ids

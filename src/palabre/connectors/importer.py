@@ -8,8 +8,10 @@ and the first rejection rolls everything back.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,11 @@ BULK_CACHE_KIB = 40 * 1024
 _USUAL_CACHE = "palabre.usual_cache_size"
 #: bytes read from the start of a file to estimate how many records it holds
 _SAMPLE_BYTES = 1 << 20
+
+#: allocations between two collections of Python's youngest generation while an import
+#: writes (the default, 700, collected about 1,400 times per million messages, each
+#: time walking the rows of the batch being built: about 0.8 s per million)
+IMPORT_GC_THRESHOLD = 50_000
 
 ProgressCallback = Callable[[int, int | None, int], None]
 
@@ -206,16 +213,17 @@ def run_import(
             if parallel and can_read_in_parallel(connector)
             else _batches(connector, batch_size)
         )
-        for batch, position in batches:
-            if strict:
-                reject([r for r in batch if isinstance(r, Rejection)])
-            if batch:
-                flush(batch)
-            records_seen += sum(
-                len(record) if type(record) is MessageColumns else 1 for record in batch
-            )
-            if progress is not None:
-                progress(position, total, records_seen)
+        with rare_collections():
+            for batch, position in batches:
+                if strict:
+                    reject([r for r in batch if isinstance(r, Rejection)])
+                if batch:
+                    flush(batch)
+                records_seen += sum(
+                    len(record) if type(record) is MessageColumns else 1 for record in batch
+                )
+                if progress is not None:
+                    progress(position, total, records_seen)
         if progress is not None:
             progress(connector.position if total is None else total, total, records_seen)
         if bulk is not None:
@@ -248,6 +256,21 @@ def run_import(
             strict_session.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """Collect Python's youngest generation every ``IMPORT_GC_THRESHOLD`` allocations.
+
+    A batch's rows die with the batch (reference counting frees them); collecting
+    while they are alive only walks them. The usual threshold comes back afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(max(previous[0], IMPORT_GC_THRESHOLD), *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def bulk_connection(sessions: sessionmaker[Session]) -> sa.Connection:

@@ -37,8 +37,11 @@ from palabre.connectors.records import (
 )
 from palabre.connectors.reply_links import PENDING_REPLIES_LIMIT
 
-#: how many ids the writer keeps in memory per kind of object
-CACHE_SIZE = 200_000
+#: how many identity ids the writer keeps in memory, in two generations of half as
+#: many: with more authors than a generation holds, each turnover forgets those not met
+#: in the last two, which the next batches read again (the 5 M benchmark file has
+#: 125,000 authors: generations of 100,000 turned over 13 times)
+CACHE_SIZE = 400_000
 #: threads remembered: a thread's messages mostly come close together, and one missed
 #: is looked up; half the other caches, as a 5 M import (1.4 M threads) neared 300 MB
 THREAD_CACHE_SIZE = 100_000
