@@ -85,11 +85,6 @@ class AuditBuffer:
             self._wake.set()
 
     @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` has run (records added since are written at once)."""
-        return self._stop.is_set()
-
-    @property
     def pending(self) -> int:
         """How many records wait to be written."""
         with self._lock:

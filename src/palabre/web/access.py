@@ -29,11 +29,10 @@ from typing import Any, Literal
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.concurrency import run_in_threadpool
 
 from palabre.accounts.models import ROLES, UserAccount
 from palabre.errors import PalabreError
-from palabre.web.deps import DbSession, in_process
+from palabre.web.deps import DbSession
 from palabre.web.sessions import load_user
 
 
@@ -84,14 +83,8 @@ class Requirement:
     def __repr__(self) -> str:
         return f"Requirement({self.policy.describe()})"
 
-    async def __call__(self, request: Request, db: DbSession) -> UserAccount | None:
-        # The account is one read by key: on SQLite (in this process) it is read on the
-        # event loop, a thread-pool trip less per request; a server's round trip waits
-        # in the pool.
-        if in_process(db):
-            user = load_user(request, db)
-        else:
-            user = await run_in_threadpool(load_user, request, db)
+    def __call__(self, request: Request, db: DbSession) -> UserAccount | None:
+        user = load_user(request, db)
         if self.policy.admits(user.role if user is not None else None):
             return user
         if user is None:

@@ -6,13 +6,6 @@ server some 50 us of CPU (two for a generator, one to enter and one to leave). A
 session connects at its first statement, so opening one is no I/O and belongs on the
 event loop; only the end of the unit of work (commit or rollback, which talk to the
 database) goes to the thread pool, in one trip.
-
-On SQLite even that trip is skipped when the request wrote nothing
-(:func:`finishes_in_process`): the database is a library in this process, a read opens
-no transaction there (the driver begins one before the first write only), so ending
-the unit of work is bookkeeping, no I/O, done on the event loop. A request that
-changed something commits in the thread pool, where waiting for the write lock
-blocks nobody else.
 """
 
 from __future__ import annotations
@@ -25,7 +18,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from palabre.config import Settings
-from palabre.privacy.audit import DEFERRED_READS
 from palabre.privacy.audit_buffer import AuditBuffer
 
 
@@ -39,26 +31,6 @@ def _finish(session: Session, buffer: AuditBuffer) -> None:
         raise
     finally:
         session.close()
-
-
-def in_process(session: Session) -> bool:
-    """Whether ``session``'s database runs in this process (SQLite): its reads wait on
-    no server, so they may run on the event loop instead of a thread-pool trip."""
-    return session.get_bind().dialect.name == "sqlite"
-
-
-def finishes_in_process(session: Session, buffer: AuditBuffer) -> bool:
-    """Whether committing ``session`` would write nothing and wait on nothing: SQLite, no
-    change held by the session, no write transaction open on its connection, and no
-    record of reads that the buffer would have to write itself (it is closed)."""
-    if not in_process(session) or session.new or session.dirty or session.deleted:
-        return False
-    if buffer.closed and session.info.get(DEFERRED_READS):
-        return False
-    if session.get_transaction() is None:
-        return True  # never used: nothing to end
-    driver = session.connection().connection.driver_connection
-    return not bool(getattr(driver, "in_transaction", True))
 
 
 def _abandon(session: Session) -> None:
@@ -88,10 +60,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(_abandon, session)
         raise
-    if finishes_in_process(session, buffer):
-        _finish(session, buffer)
-    else:
-        await run_in_threadpool(_finish, session, buffer)
+    await run_in_threadpool(_finish, session, buffer)
 
 
 async def get_settings(request: Request) -> Settings:
