@@ -12,6 +12,8 @@ import multiprocessing
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from threadpoolctl import threadpool_limits
+
 from palabre.text.model import SignalAnalyzer, SignalBatch, default_analyzer
 from palabre.text.residual import Residual
 
@@ -35,6 +37,17 @@ def analyzer_for(encoder: str | None) -> SignalAnalyzer | BlendedAnalyzer:
     from palabre.text.embedding_head import blended_analyzer
 
     return blended_analyzer(encoder)
+
+
+def one_blas_thread() -> None:
+    """Let numpy's BLAS use one thread in this process (each worker's initializer).
+
+    OpenBLAS starts a thread per core and keeps it spinning between calls: two
+    workers with two threads each fought over two cores, and two processes analysed
+    fewer messages a second than one (27,600 against 32,800 on an idle machine; with
+    one thread each, 39,900).
+    """
+    threadpool_limits(1)
 
 
 def _work_slice(bounds: tuple[int, int]) -> SignalBatch:
@@ -88,12 +101,16 @@ def analyze_parallel(
         analyzer_for(encoder)
         _SHARED = (texts, langs, encoder, residual)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                workers, initializer=one_blas_thread
+            ) as pool:
                 parts = pool.map(_work_slice, bounds, chunksize=1)
         finally:
             _SHARED = ((), (), None, None)
     else:
         batches = [(list(texts[a:b]), langs[a:b], encoder, residual) for a, b in bounds]
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        with multiprocessing.get_context("spawn").Pool(
+            workers, initializer=one_blas_thread
+        ) as pool:
             parts = pool.map(_work, batches, chunksize=1)
     return SignalBatch.concat(parts)

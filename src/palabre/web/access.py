@@ -84,6 +84,10 @@ class Requirement:
         return f"Requirement({self.policy.describe()})"
 
     def __call__(self, request: Request, db: DbSession) -> UserAccount | None:
+        # A plain ``def``: FastAPI runs it in the thread pool. Not on the event loop, even
+        # on SQLite: with every pooled connection in use the loop would wait for one
+        # while the requests holding them need the loop to give theirs back (a stall
+        # the load benchmark hit, docs/web.md).
         user = load_user(request, db)
         if self.policy.admits(user.role if user is not None else None):
             return user
