@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+import multiprocessing
 
-from palabre.text.parallel import analyze_in_chunks, analyze_parallel
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from palabre.text.parallel import analyze_in_chunks, analyze_parallel, one_blas_thread
 
 
 def test_two_processes_match_one_in_order() -> None:
@@ -20,3 +23,15 @@ def test_two_processes_match_one_in_order() -> None:
     assert np.allclose(two.probs, one.probs)
     assert two.evidence == one.evidence
     assert len(two) == len(texts)
+
+
+def _blas_threads(_: int) -> list[int]:
+    return [int(pool["num_threads"]) for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_each_worker_runs_one_blas_thread() -> None:
+    # Two workers with a spinning BLAS thread each fought over two cores: two processes
+    # analysed fewer messages a second than one (docs/signals.md, Speed).
+    with multiprocessing.get_context("fork").Pool(2, initializer=one_blas_thread) as pool:
+        counts = pool.map(_blas_threads, [0, 1])
+    assert all(count == [1] * len(count) and count for count in counts)
