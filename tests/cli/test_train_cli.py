@@ -14,7 +14,6 @@ from palabre.cli.main import app
 from palabre.config import Settings
 from palabre.db.engine import transaction
 from palabre.errors import PalabreError
-from palabre.pipeline.models import MessageSignal
 from palabre.pipeline.runner import run_analysis
 from palabre.pipeline.stage import LocalEngine
 from palabre.text import service
@@ -57,24 +56,12 @@ def corrected_workspace(sessions: sessionmaker[Session], folder: Path) -> None:
             service.correct_signal(db, message, "discontent", answer, actor="analyst:zoe")
 
 
-def stored(sessions: sessionmaker[Session], external_id: str) -> MessageSignal:
-    with sessions() as db:
-        row = db.scalar(
-            sa.select(MessageSignal).where(
-                MessageSignal.message_id == world.message_id(db, external_id)
-            )
-        )
-        assert row is not None
-        db.expunge(row)
-        return row
-
-
 def test_train_learns_from_sentiment_and_signal_corrections_and_analyze_applies_it(
     settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     corrected_workspace(sessions, tmp_path)
     run_analysis(sessions, engine=LocalEngine(workers=1))
-    before = stored(sessions, "m160")
+    before = world.stored_signal(sessions, "m160")
     assert before.sentiment_label == "neutral"
     assert before.discontent < 0.5
     code, out = run_cli(settings, "train", "--json")
@@ -90,11 +77,11 @@ def test_train_learns_from_sentiment_and_signal_corrections_and_analyze_applies_
     assert sorted(parameters["residual"]) == ["discontent", "sentiment"]
     run_analysis(sessions, engine=LocalEngine(workers=1))
     # The uncorrected message about the update is now read as the analysts read its kind.
-    after = stored(sessions, "m160")
+    after = world.stored_signal(sessions, "m160")
     assert after.sentiment_label == "negative"
     assert after.discontent > 0.5
     assert "application" in after.evidence["discontent"]
-    order = stored(sessions, "m161")
+    order = world.stored_signal(sessions, "m161")
     assert order.sentiment_label == "neutral"
     assert order.discontent < 0.25
 
@@ -133,6 +120,6 @@ def test_signals_score_adapted_scores_as_analyze_does(
     assert adapted["signals"]["discontent"] > 0.5 > shipped["signals"]["discontent"]
     assert "application" in adapted["evidence"]["discontent"]
     run_analysis(sessions, engine=LocalEngine(workers=1))
-    analysed = stored(sessions, "m160")
+    analysed = world.stored_signal(sessions, "m160")
     assert abs(analysed.discontent - adapted["signals"]["discontent"]) < 1e-4
     assert analysed.sentiment_label == adapted["sentiment"]["label"]

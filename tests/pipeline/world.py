@@ -16,6 +16,7 @@ from palabre.connectors.importer import import_path
 from palabre.db.engine import transaction
 from palabre.fabric.models import Message
 from palabre.identity import segments
+from palabre.pipeline.models import MessageSignal
 
 PEOPLE: Final = (
     ("C1", "Claire Roux", "customer", "FR", "messages:claire"),
@@ -107,3 +108,14 @@ def message_id(session: Session, external_id: str) -> int:
     return session.execute(
         sa.select(Message.id).where(Message.external_id == external_id)
     ).scalar_one()
+
+
+def stored_signal(sessions: sessionmaker[Session], external_id: str) -> MessageSignal:
+    """The stored signals of the message imported as ``external_id`` (detached)."""
+    with sessions() as db:
+        found = db.scalar(
+            sa.select(MessageSignal).where(MessageSignal.message_id == message_id(db, external_id))
+        )
+        assert found is not None
+        db.expunge(found)
+        return found

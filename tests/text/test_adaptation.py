@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from palabre.text.adaptation import Adaptation, Term, fit_adaptation, fit_platt, log_loss
+from palabre.text.adaptation import (
+    Adaptation,
+    Term,
+    fit_adaptation,
+    fit_on_inputs,
+    fit_platt,
+    log_loss,
+)
 from palabre.text.lexicon import SIGNALS
 from tests.datasets import dataset_path
 
@@ -110,15 +117,7 @@ def test_the_residual_model_never_makes_held_out_messages_worse() -> None:
     inputs = analyzer.adaptation_inputs(texts, ["fr"] * len(rows))
     half = len(rows) // 2
     answers = {"discontent": [(i, bool(truth[i])) for i in range(half)]}
-    adaptation, fits = fit_adaptation(
-        [],
-        texts,
-        inputs.languages,
-        inputs.probs,
-        answers,
-        features=inputs.features,
-        names=inputs.names,
-    )
+    adaptation, fits = fit_on_inputs([], texts, inputs, answers)
     fit = next(f for f in fits if f.signal == "discontent")
     assert fit.residual_loss_before is not None
     assert fit.residual == ("discontent" in adaptation.residual.weights)
@@ -143,16 +142,8 @@ def test_sentiment_corrections_of_real_tweets_lower_the_held_out_log_loss() -> N
     test = data.xlmt("fr", "test")
     labels = [SENTIMENT_LABELS.index(next(iter(r.labels))) for r in train]
     inputs = analyzer.adaptation_inputs([r.text for r in train], ["fr"] * len(train))
-    adaptation, fits = fit_adaptation(
-        [],
-        [r.text for r in train],
-        inputs.languages,
-        inputs.probs,
-        {},
-        features=inputs.features,
-        names=inputs.names,
-        sentiment_logits=inputs.sentiment_logits,
-        sentiment_answers=list(enumerate(labels)),
+    adaptation, fits = fit_on_inputs(
+        [], [r.text for r in train], inputs, {}, list(enumerate(labels))
     )
     fit = fits[-1]
     assert (fit.signal, fit.residual) == ("sentiment", True)

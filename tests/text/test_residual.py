@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from palabre.text.adaptation import Adaptation, fit_adaptation
+from palabre.text.adaptation import Adaptation, fit_on_inputs
 from palabre.text.lexicon import SIGNALS
 from palabre.text.model import SignalAnalyzer, default_analyzer
 from palabre.text.residual import MAX_WEIGHTS, Residual, fit_head, head_loss, message_features
@@ -53,17 +53,7 @@ def test_sentiment_corrections_teach_what_the_shipped_model_misreads(
     inputs = analyzer.adaptation_inputs(texts, ["fr"] * len(texts))
     unseen = ["Encore une mise à jour de l'application.", "Ma commande est arrivée."]
     assert analyzer.analyze(unseen, ["fr", "fr"]).labels.tolist() == [NEUTRAL, NEUTRAL]
-    adaptation, fits = fit_adaptation(
-        [],
-        texts,
-        inputs.languages,
-        inputs.probs,
-        {},
-        features=inputs.features,
-        names=inputs.names,
-        sentiment_logits=inputs.sentiment_logits,
-        sentiment_answers=list(enumerate(labels)),
-    )
+    adaptation, fits = fit_on_inputs([], texts, inputs, {}, list(enumerate(labels)))
     fit = fits[-1]
     assert (fit.signal, fit.corrections, fit.residual) == ("sentiment", 50, True)
     assert fit.residual_loss_after is not None
@@ -106,17 +96,7 @@ def test_binary_sentiment_corrections_are_enough(analyzer: SignalAnalyzer) -> No
     texts += [f"Le retard {i} de ma commande est rattrapé." for i in range(20)]
     labels = [NEGATIVE] * 20 + [POSITIVE] * 20
     inputs = analyzer.adaptation_inputs(texts, ["fr"] * len(texts))
-    adaptation, fits = fit_adaptation(
-        [],
-        texts,
-        inputs.languages,
-        inputs.probs,
-        {},
-        features=inputs.features,
-        names=inputs.names,
-        sentiment_logits=inputs.sentiment_logits,
-        sentiment_answers=list(enumerate(labels)),
-    )
+    adaptation, fits = fit_on_inputs([], texts, inputs, {}, list(enumerate(labels)))
     assert fits[-1].residual
     before = analyzer.analyze(texts, ["fr"] * 40)
     after = analyzer.analyze(texts, ["fr"] * 40, adaptation.residual)
@@ -147,15 +127,7 @@ def test_a_signal_residual_raises_the_signal_and_shows_its_words(
     texts, labels = updates_and_orders(25)
     inputs = analyzer.adaptation_inputs(texts, ["fr"] * len(texts))
     answers = {"discontent": [(i, label == NEGATIVE) for i, label in enumerate(labels)]}
-    adaptation, fits = fit_adaptation(
-        [],
-        texts,
-        inputs.languages,
-        inputs.probs,
-        answers,
-        features=inputs.features,
-        names=inputs.names,
-    )
+    adaptation, fits = fit_on_inputs([], texts, inputs, answers)
     fit = next(f for f in fits if f.signal == "discontent")
     assert fit.residual
     unseen = ["Encore une mise à jour de l'application.", "Ma commande est arrivée."]
@@ -193,16 +165,12 @@ def test_scoring_with_a_residual_gives_the_same_result_in_chunks_and_at_once(
 
     texts, labels = updates_and_orders(25)
     inputs = analyzer.adaptation_inputs(texts, ["fr"] * len(texts))
-    adaptation, _ = fit_adaptation(
+    adaptation, _ = fit_on_inputs(
         [],
         texts,
-        inputs.languages,
-        inputs.probs,
+        inputs,
         {"discontent": [(i, label == NEGATIVE) for i, label in enumerate(labels)]},
-        features=inputs.features,
-        names=inputs.names,
-        sentiment_logits=inputs.sentiment_logits,
-        sentiment_answers=list(enumerate(labels)),
+        list(enumerate(labels)),
     )
     whole = analyzer.analyze(texts, None, adaptation.residual)
     parts = analyze_in_chunks(texts, None, chunk=7, residual=adaptation.residual)

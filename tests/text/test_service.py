@@ -32,23 +32,11 @@ def analysed(sessions: sessionmaker[Session], tmp_path: Path) -> sessionmaker[Se
     return world.build_analysed(sessions, tmp_path, messages=16)
 
 
-def signal_of(sessions: sessionmaker[Session], external_id: str) -> MessageSignal:
-    with sessions() as db:
-        found = db.scalar(
-            sa.select(MessageSignal).where(
-                MessageSignal.message_id == world.message_id(db, external_id)
-            )
-        )
-        assert found is not None
-        db.expunge(found)
-        return found
-
-
 def test_an_answer_wins_over_the_model_at_the_next_analysis(
     analysed: sessionmaker[Session],
 ) -> None:
     # m0 is an angry French message; m2 a thank-you.
-    assert signal_of(analysed, "m0").discontent > 0.5
+    assert world.stored_signal(analysed, "m0").discontent > 0.5
     with transaction(analysed) as db:
         service.correct_signal(
             db, world.message_id(db, "m0"), "discontent", "no", actor="analyst:zoe"
@@ -66,8 +54,8 @@ def test_an_answer_wins_over_the_model_at_the_next_analysis(
             == 0
         )
     run_analysis(analysed, engine=LocalEngine(workers=1))
-    assert signal_of(analysed, "m0").discontent == 0.0
-    thanks = signal_of(analysed, "m2")
+    assert world.stored_signal(analysed, "m0").discontent == 0.0
+    thanks = world.stored_signal(analysed, "m2")
     assert thanks.sentiment_label == "negative"
     assert thanks.sentiment_score <= 0
     # A second answer replaces the first; the audit log keeps both.
@@ -76,7 +64,7 @@ def test_an_answer_wins_over_the_model_at_the_next_analysis(
             db, world.message_id(db, "m0"), "discontent", "yes", actor="analyst:zoe"
         )
     run_analysis(analysed, engine=LocalEngine(workers=1))
-    assert signal_of(analysed, "m0").discontent == 1.0
+    assert world.stored_signal(analysed, "m0").discontent == 1.0
     with analysed() as db:
         assert db.scalar(sa.select(sa.func.count()).select_from(SignalCorrection)) == 2
         trail = db.scalars(
@@ -118,8 +106,8 @@ def test_train_adapts_the_model_and_the_next_analysis_rescores_with_it(
         row["text"] = "Le module Zorglub est encore en rade, merci de regarder."
     world.import_messages(analysed, world.write_messages(tmp_path / "zorglub.csv", rows))
     run_analysis(analysed, engine=LocalEngine(workers=1))
-    before = signal_of(analysed, "m100").discontent
-    untouched = signal_of(analysed, "m1").discontent
+    before = world.stored_signal(analysed, "m100").discontent
+    untouched = world.stored_signal(analysed, "m1").discontent
     with transaction(analysed) as db:
         service.add_domain_term(db, "zorglub", "discontent", weight=3.0, actor="analyst:zoe")
         report = service.train(db, service.shipped_scorer, actor="analyst:zoe")
@@ -131,11 +119,11 @@ def test_train_adapts_the_model_and_the_next_analysis_rescores_with_it(
         stored = db.scalar(sa.select(SignalAdaptation.digest))
     assert report_run.stage("score").rows_out == total
     assert stored == report.digest
-    after = signal_of(analysed, "m100")
+    after = world.stored_signal(analysed, "m100")
     assert after.discontent > before
     assert "zorglub" in after.evidence.get("discontent", [])
     # Messages without the word keep what the shipped model says.
-    assert signal_of(analysed, "m1").discontent == pytest.approx(untouched)
+    assert world.stored_signal(analysed, "m1").discontent == pytest.approx(untouched)
 
 
 def run_cli(settings: Settings, *args: str) -> tuple[int, str]:

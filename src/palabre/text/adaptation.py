@@ -34,7 +34,7 @@ import orjson
 import scipy.sparse as sp
 
 from palabre.text.lexicon import SIGNALS
-from palabre.text.residual import SENTIMENT, HeadFit, Residual, fit_head
+from palabre.text.residual import SENTIMENT, HeadFit, Inputs, Residual, fit_head
 
 if TYPE_CHECKING:
     from palabre.text.model import SignalBatch
@@ -329,6 +329,32 @@ def fit_adaptation(
             )
         )
     return Adaptation(terms, recalibration, residual), fits
+
+
+def fit_on_inputs(
+    terms: list[Term],
+    texts: Sequence[str],
+    inputs: Inputs,
+    answers: dict[str, list[tuple[int, bool]]],
+    sentiment_answers: Sequence[tuple[int, int]] = (),
+    *,
+    min_corrections: int = MIN_CORRECTIONS,
+) -> tuple[Adaptation, list[SignalFit]]:
+    """:func:`fit_adaptation` on what the model in use gives about the corrected
+    messages (``SignalAnalyzer.adaptation_inputs``): probabilities, features and
+    sentiment logits, so that the residual is fitted as well."""
+    return fit_adaptation(
+        terms,
+        texts,
+        inputs.languages,
+        inputs.probs,
+        answers,
+        min_corrections=min_corrections,
+        features=inputs.features,
+        names=inputs.names,
+        sentiment_logits=inputs.sentiment_logits,
+        sentiment_answers=sentiment_answers,
+    )
 
 
 def _with_residual(fit: SignalFit, head: HeadFit) -> SignalFit:

@@ -24,6 +24,7 @@ from palabre.text.adaptation import (
     SignalFit,
     Term,
     fit_adaptation,
+    fit_on_inputs,
 )
 from palabre.text.lexicon import SIGNALS
 from palabre.text.models import DomainTerm, SignalAdaptation, SignalCorrection
@@ -230,17 +231,8 @@ def train(
     ]
     if texts:
         inputs = scorer(texts, hints)
-        adaptation, fits = fit_adaptation(
-            terms,
-            texts,
-            inputs.languages,
-            inputs.probs,
-            answers,
-            min_corrections=min_corrections,
-            features=inputs.features,
-            names=inputs.names,
-            sentiment_logits=inputs.sentiment_logits,
-            sentiment_answers=sentiment,
+        adaptation, fits = fit_on_inputs(
+            terms, texts, inputs, answers, sentiment, min_corrections=min_corrections
         )
     else:
         adaptation, fits = fit_adaptation(
