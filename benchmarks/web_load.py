@@ -8,8 +8,10 @@
 For each database it builds the demo company at ``--scale`` messages with the real
 command line (``palabre demo --no-serve``) into ``benchmarks/out/web/`` (kept: a second
 run at the same scale reuses it; a PostgreSQL workspace is kept as a ``pg_dump`` file and
-restored into a fresh database), serves it with uvicorn (``--workers`` processes, the
-same application ``palabre serve`` runs), signs in as an administrator (who sees every
+restored into a fresh database), serves it with ``palabre serve --workers N`` (or, with
+``--server uvicorn``, with uvicorn's own ``--workers``, which share one socket; compare
+with ``--requests-in-flight 0`` for the server before palabre admitted requests in
+turn, see docs/web.md), signs in as an administrator (who sees every
 page) and drives ``--connections`` concurrent clients with ``wrk`` on loopback against
 the home page, the people directory, a typical profile, a typical thread and a search
 for a common word, each after a warm-up. It prints a Markdown table (requests/s, p50,
@@ -285,10 +287,44 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(ws: Workspace, workers: int) -> Iterator[str]:
-    """uvicorn serving the workspace (the app ``palabre serve`` runs); yields its base URL."""
-    with serving(ws.env, [str(UVICORN)], workers) as (base, _):
+def server(ws: Workspace, workers: int, kind: str = "palabre") -> Iterator[str]:
+    """The workspace served by ``palabre serve`` (or uvicorn's own workers); yields its URL."""
+    if kind == "uvicorn":
+        with serving(ws.env, [str(UVICORN)], workers) as (base, _):
+            yield base
+        return
+    port = free_port()
+    command = [str(PALABRE), "serve", "--port", str(port), "--workers", str(workers)]
+    command.append("--no-access-log")  # as the uvicorn runs: a line per request costs CPU
+    process = subprocess.Popen(command, env=ws.env, stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base, process)
         yield base
+    finally:
+        _stop(process)
+
+
+def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"the server stopped ({process.returncode})")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise SystemExit("the server did not answer within two minutes")
+        time.sleep(0.3)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager
@@ -306,24 +342,10 @@ def serving(
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"the server stopped ({process.returncode})")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not answer within two minutes")
-            time.sleep(0.3)
+        _wait_for(base, process)
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 def sign_in(base: str, password: str) -> str:
@@ -391,7 +413,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=1_000_000, help="demo messages")
     parser.add_argument("--connections", type=int, default=50, help="concurrent clients")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--server",
+        choices=("palabre", "uvicorn"),
+        default="palabre",
+        help="palabre serve (a socket per worker) or uvicorn's workers (one shared socket)",
+    )
+    parser.add_argument(
+        "--requests-in-flight",
+        type=int,
+        default=None,
+        help="PALABRE_WEB_REQUESTS_IN_FLIGHT of the server (default: the setting's, 4; 0: none)",
+    )
     parser.add_argument("--duration", type=int, default=25, help="seconds measured per endpoint")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per endpoint")
     parser.add_argument(
@@ -415,7 +449,9 @@ def main(argv: list[str] | None = None) -> int:
             password = bench_account(ws)
             paths = targets(ws)
             print(f"{backend}: {json.dumps(paths)}", file=sys.stderr, flush=True)
-            with server(ws, args.workers) as base:
+            if args.requests_in_flight is not None:
+                ws.env["PALABRE_WEB_REQUESTS_IN_FLIGHT"] = str(args.requests_in_flight)
+            with server(ws, args.workers, args.server) as base:
                 cookie = sign_in(base, password)
                 for endpoint in endpoints:
                     result = measure(base, cookie, endpoint, paths[endpoint], args)
@@ -433,8 +469,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"command: {shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])}")
     print(
-        f"demo: {args.scale:,} messages; {args.connections} clients, {args.workers} uvicorn "
-        f"workers, {args.warmup} s warm-up then {args.duration} s per endpoint"
+        f"demo: {args.scale:,} messages; {args.connections} clients, {args.workers} worker "
+        f"processes ({args.server}), {args.warmup} s warm-up then {args.duration} s per endpoint"
     )
     print()
     print("| database | endpoint | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |")

@@ -147,6 +147,15 @@ class Settings(BaseSettings):
             "before writing them in one batch; 0 writes each in the request's transaction."
         ),
     )
+    web_requests_in_flight: int = Field(
+        default=4,
+        ge=0,
+        le=1000,
+        description=(
+            "Requests each web server process works on at once; the others wait their turn "
+            "in arrival order. 0: no limit."
+        ),
+    )
     alert_delivery_attempts: int = Field(
         default=3,
         ge=1,

@@ -39,6 +39,13 @@ def serve(
             help="Server processes sharing the port (about one per CPU core).",
         ),
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Print a line per request answered (method, path, status).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web application of the workspace (--data-dir / PALABRE_DATA_DIR /
     PALABRE_DATABASE_URL). The database must be at the current schema."""
@@ -47,6 +54,7 @@ def serve(
     from palabre.accounts import service as accounts
     from palabre.db.engine import transaction
     from palabre.web.app import create_app
+    from palabre.web.workers import serve_spread, spreads_connections
 
     st = state(ctx)
     sessions = st.sessions()  # refuses a database not at this schema, with the advice
@@ -64,13 +72,26 @@ def serve(
         )
     if workers == 1:
         app = create_app(st.settings)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=False,
+            access_log=access_log,
+        )
         return
     # The workers start together: the session key is made here first, so that they
     # all read the same one (the file is created safely anyway, this saves the race).
     st.settings.resolved_secret_key()
     st.close()
-    os.environ.update(worker_environment(st.settings))
+    environment = worker_environment(st.settings)
+    if spreads_connections():
+        # One listening socket per worker: the kernel spreads the connections evenly
+        # (see palabre.web.workers; uvicorn's shared socket let one worker take most).
+        serve_spread(host, port, workers, environment, access_log=access_log)
+        return
+    os.environ.update(environment)
     uvicorn.run(
         "palabre.web.app:create_app",
         factory=True,
@@ -79,4 +100,5 @@ def serve(
         workers=workers,
         log_level="info",
         proxy_headers=False,
+        access_log=access_log,
     )

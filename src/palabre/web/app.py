@@ -42,6 +42,7 @@ from palabre.web import (
     trends_views,
 )
 from palabre.web.access import route_policies, undeclared_routes
+from palabre.web.admission import AdmissionMiddleware
 from palabre.web.csrf import csrf_protect
 from palabre.web.session_cookie import SessionCookieMiddleware
 from palabre.web.versioned import VersionedCache
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_lockout_seconds
     )
 
-    # Added last runs first: security headers wrap everything, sessions wrap the routes.
+    # Added last runs first: admission (below) wraps everything, then the security
+    # headers; sessions wrap the routes.
     app.add_middleware(
         SessionCookieMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -106,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     app.add_middleware(errors.SecurityHeadersMiddleware)
+    if settings.web_requests_in_flight:
+        # Outermost: a request waiting for its turn holds no session, thread or connection.
+        app.add_middleware(AdmissionMiddleware, limit=settings.web_requests_in_flight)
     errors.install(app)
 
     app.include_router(auth.router)
