@@ -37,6 +37,7 @@ from palabre.web import (
     errors,
     innovation_views,
     leaders_views,
+    model_views,
     pages,
     people_views,
     trends_views,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(customers_views.router)
     app.include_router(corrections_views.router)
     app.include_router(corrections_views.api_router)
+    app.include_router(model_views.router)
     app.include_router(dialogue_views.router)
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)
