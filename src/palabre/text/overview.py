@@ -28,6 +28,8 @@ from palabre.text.models import SignalAdaptation, SignalCorrection
 RECENT_SHOWN: Final = 10
 #: ``palabre train`` runs listed, newest first
 RUNS_SHOWN: Final = 20
+#: corrected messages not analysed since whose language is identified for the page
+IDENTIFIED_AT_MOST: Final = 200
 _EXCERPT: Final = 160
 _FIT_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(SignalFit))
 
@@ -188,21 +190,14 @@ def _language(declared: str | None, detected: str | None) -> str | None:
     return language_hint(declared) or detected or None
 
 
-def corrections_summary(
-    session: Session, role: str, *, fitted_at: dt.datetime | None, recent: int = RECENT_SHOWN
-) -> CorrectionsSummary:
-    """The stored answers: per signal and label, per language (the one the source
-    declared, else the one the last analysis found; None when neither is known), how
-    many were given after ``fitted_at``, and the ``recent`` newest among the messages
-    ``role`` may read (counts cover every answer: they name no message)."""
-    by_label = [
-        LabelCount(signal, label, int(count))
-        for signal, label, count in session.execute(
-            sa.select(SignalCorrection.signal, SignalCorrection.label, sa.func.count())
-            .group_by(SignalCorrection.signal, SignalCorrection.label)
-            .order_by(SignalCorrection.signal, SignalCorrection.label)
-        )
-    ]
+def _languages(session: Session) -> list[LanguageCount]:
+    """Answers per language of their message: the one its source declared, else the one
+    the last analysis found; a corrected message has no stored analysis until the next
+    ``palabre analyze``, so up to :data:`IDENTIFIED_AT_MOST` of those are identified
+    here with the shipped identifier (the others count as not known)."""
+    from palabre.pipeline.stages import language_hint, message_text
+    from palabre.text.model import language_of
+
     languages: dict[str | None, int] = {}
     for declared, detected, count in session.execute(
         sa.select(Message.language, MessageSignal.language, sa.func.count())
@@ -213,10 +208,46 @@ def corrections_summary(
     ):
         key = _language(declared, detected)
         languages[key] = languages.get(key, 0) + int(count)
-    by_language = [
+    if languages.get(None):
+        unknown = session.execute(
+            sa.select(Message.language, Message.title, Message.text, sa.func.count())
+            .select_from(SignalCorrection)
+            .join(Message, Message.id == SignalCorrection.message_id)
+            .outerjoin(MessageSignal, MessageSignal.message_id == Message.id)
+            .where(MessageSignal.message_id.is_(None))
+            .group_by(Message.id)
+            .order_by(Message.id)
+            .limit(IDENTIFIED_AT_MOST)
+        )
+        for declared, title, text, count in unknown:
+            if language_hint(declared) is not None:
+                continue  # counted under the language its source declared
+            found = language_of(message_text(title, text))
+            languages[None] -= int(count)
+            languages[found] = languages.get(found, 0) + int(count)
+    return [
         LanguageCount(language, count)
         for language, count in sorted(languages.items(), key=lambda item: (-item[1], item[0] or ""))
+        if count
     ]
+
+
+def corrections_summary(
+    session: Session, role: str, *, fitted_at: dt.datetime | None, recent: int = RECENT_SHOWN
+) -> CorrectionsSummary:
+    """The stored answers: per signal and label, per language (see :func:`_languages`;
+    None when it is not known), how many were given after ``fitted_at``, and the
+    ``recent`` newest among the messages ``role`` may read (counts cover every answer:
+    they name no message)."""
+    by_label = [
+        LabelCount(signal, label, int(count))
+        for signal, label, count in session.execute(
+            sa.select(SignalCorrection.signal, SignalCorrection.label, sa.func.count())
+            .group_by(SignalCorrection.signal, SignalCorrection.label)
+            .order_by(SignalCorrection.signal, SignalCorrection.label)
+        )
+    ]
+    by_language = _languages(session)
     since = sa.select(sa.func.count()).select_from(SignalCorrection)
     if fitted_at is not None:
         since = since.where(SignalCorrection.created_at > fitted_at)
