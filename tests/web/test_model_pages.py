@@ -120,7 +120,7 @@ def test_the_page_shows_the_answers_then_the_run_that_learned_from_them(
     with transaction(analysed) as db:
         service.correct_signal(db, world.message_id(db, "m3"), "discontent", "yes", actor="u")
     assert re.search(
-        r'data-count="1">\s*1 of them were given after the adaptation in use', client.get(PAGE).text
+        r'data-count="1">\s*1 of them was given after the adaptation in use', client.get(PAGE).text
     )
 
 
