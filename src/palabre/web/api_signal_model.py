@@ -205,13 +205,15 @@ def _actor(user: UserAccount) -> str:
 def signal_model(request: Request, db: DbSession, user: Corrector) -> SignalModelRead:
     """The shipped model, the adaptation in use, the stored answers and the latest
     retraining started from this server."""
+    # The run's state first: a run seen over has committed the row the queries then read.
+    job = trainer_of(request.app).last()
     overview = model_overview(db, user.role, encoder=request.app.state.settings.signals_encoder)
     return SignalModelRead(
         shipped=ShippedModelRead.model_validate(overview.shipped),
         adaptation=None if overview.in_use is None else _run(overview.in_use),
         runs=overview.run_count,
         corrections=CorrectionsRead.model_validate(overview.corrections),
-        training=_job(trainer_of(request.app).last()),
+        training=_job(job),
     )
 
 

@@ -71,8 +71,10 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    overview = model_overview(db, user.role, encoder=request.app.state.settings.signals_encoder)
+    # The run's state first: a run seen over has committed its row, which the queries
+    # below then read; one seen running is polled until the page loads again.
     job = trainer_of(request.app).last()
+    overview = model_overview(db, user.role, encoder=request.app.state.settings.signals_encoder)
     context = {
         "overview": overview,
         "terms": service.list_domain_terms(db),
