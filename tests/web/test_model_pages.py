@@ -111,6 +111,9 @@ def test_the_page_shows_the_answers_then_the_run_that_learned_from_them(
     assert f"{discontent['loss_before']:.3f}" in row
     assert f"{discontent['loss_after']:.3f}" in row
     assert f"{discontent['residual_loss_before']:.3f}" in row
+    # With the standard errors of the gains the run stored.
+    assert f"± {discontent['gain_se']:.3f}" in row
+    assert f"± {discontent['residual_gain_se']:.3f}" in row
     assert f'data-recalibrated="{str(discontent["recalibrated"]).lower()}"' in row
     assert f'data-learned="{str(discontent["residual"]).lower()}"' in row
     # Sentiment had one answer: nothing fitted, said in words.

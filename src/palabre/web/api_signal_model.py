@@ -49,7 +49,8 @@ class SignalFitRead(BaseModel):
     """What one run did for one signal (or ``sentiment``), as ``palabre train`` stored it:
     cross-validated log-loss and accuracy before and after the recalibration, then the
     log-loss before and after the learned part (residual), its ``strength`` (λ) and the
-    weights it keeps; null where the layer was not fitted (too few answers)."""
+    weights it keeps, and the standard errors of both log-loss gains over the answers;
+    null where the layer was not fitted (too few answers) or the report predates them."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -66,6 +67,8 @@ class SignalFitRead(BaseModel):
     strength: float | None
     residual: bool
     weights: int
+    gain_se: float | None = None
+    residual_gain_se: float | None = None
 
 
 class TrainingRunRead(BaseModel):
