@@ -62,6 +62,28 @@ def test_the_recalibration_recovers_a_known_miscalibration() -> None:
     assert abs(a_few - 1.0) < abs(a - 1.0)
 
 
+def test_the_recalibration_reports_the_uncertainty_of_its_gain() -> None:
+    """A miscalibrated model: the recalibration's gain comes with its standard error,
+    which shrinks as the answers grow (about as one over their square root)."""
+    rng = np.random.default_rng(11)
+    ses = []
+    for count in (100, 1600):
+        z = rng.normal(0.0, 2.0, count)
+        y = rng.random(count) < 1 / (1 + np.exp(-(2.0 * z - 1.0)))
+        probs = np.full((count, len(SIGNALS)), 0.5)
+        probs[:, SIGNALS.index("discontent")] = 1 / (1 + np.exp(-z))
+        answers = {"discontent": [(i, bool(v)) for i, v in enumerate(y)]}
+        _, fits = fit_adaptation([], ["x"] * count, ["fr"] * count, probs, answers)
+        fit = next(f for f in fits if f.signal == "discontent")
+        assert fit.recalibrated
+        assert fit.gain_se is not None
+        assert fit.gain_se > 0
+        ses.append(fit.gain_se)
+    assert ses[1] < ses[0] / 2
+    # A signal left as shipped has nothing to measure.
+    assert next(f for f in fits if f.signal == "praise").gain_se is None
+
+
 def test_a_signal_is_left_as_shipped_without_enough_or_one_sided_answers() -> None:
     probs = np.full((30, len(SIGNALS)), 0.3)
     answers = {

@@ -10,7 +10,14 @@ import pytest
 from palabre.text.adaptation import Adaptation, fit_on_inputs
 from palabre.text.lexicon import SIGNALS
 from palabre.text.model import SignalAnalyzer, default_analyzer
-from palabre.text.residual import MAX_WEIGHTS, Residual, fit_head, head_loss, message_features
+from palabre.text.residual import (
+    KEEP_MARGIN,
+    MAX_WEIGHTS,
+    Residual,
+    fit_head,
+    head_loss,
+    message_features,
+)
 
 DISCONTENT = SIGNALS.index("discontent")
 NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
@@ -119,6 +126,31 @@ def test_answers_that_only_repeat_the_model_are_not_kept(analyzer: SignalAnalyze
     assert not fit.kept
     assert weights == {}
     assert fit.loss_before == pytest.approx(head_loss(z, y))
+
+
+def test_a_head_is_kept_when_its_gain_exceeds_twice_its_standard_error(
+    analyzer: SignalAnalyzer,
+) -> None:
+    texts, labels = updates_and_orders(40)
+    inputs = analyzer.adaptation_inputs(texts, ["fr"] * len(texts))
+    z = inputs.sentiment_logits
+    learnable = np.array(labels)
+    # Labels drawn from the model's own probabilities: nothing to learn.
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(3)
+    repeated = np.array([rng.choice(3, p=row) for row in p])
+    fits = [
+        fit_head("sentiment", inputs.features, inputs.names, z, y)[0] for y in (learnable, repeated)
+    ]
+    assert [fit.kept for fit in fits] == [True, False]
+    for fit in fits:
+        assert 0 < fit.gain_se < np.inf
+        gain = fit.loss_before - fit.loss_after
+        assert fit.kept == (gain > KEEP_MARGIN * fit.gain_se)
+    # The adaptation's report carries it, for the page and for palabre train --json.
+    _, reported = fit_on_inputs([], texts, inputs, {}, list(enumerate(labels)))
+    assert reported[-1].residual_gain_se == pytest.approx(fits[0].gain_se)
 
 
 def test_a_signal_residual_raises_the_signal_and_shows_its_words(

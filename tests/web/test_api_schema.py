@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 
 from palabre.web.app import SESSION_COOKIE
 from palabre.web.imports_worker import worker_of
+from palabre.web.training_worker import trainer_of
 from tests.web.conftest import Account, csrf_of, sign_in
 
 #: Examples per operation: enough to reach the edge cases, few enough for < 60 s in all.
@@ -36,7 +37,8 @@ class Credentials:
 
 @pytest.fixture
 def admin_credentials(app: FastAPI, make_account: Callable[..., Account]) -> Iterator[Credentials]:
-    """An admin's session; background imports started by the run finish before teardown."""
+    """An admin's session; background imports and trainings started by the run finish
+    before teardown."""
     client = TestClient(app, follow_redirects=False)
     assert sign_in(client, make_account("admin")) == 303
     token = csrf_of(client)
@@ -45,6 +47,7 @@ def admin_credentials(app: FastAPI, make_account: Callable[..., Account]) -> Ite
         headers={"X-CSRF-Token": token},
     )
     assert worker_of(app).wait(timeout=120)
+    assert trainer_of(app).wait(timeout=120)
 
 
 def test_no_request_makes_the_api_fail_with_a_server_error(

@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 from palabre.accounts.models import ROLES, UserAccount
 from palabre.web.access import Policy, authenticated, public, requires, route_policies
 from palabre.web.access import undeclared_routes as find_undeclared
+from palabre.web.corrections_views import CORRECTION_ROLES
+from palabre.web.training_worker import trainer_of
 from tests.web.conftest import Account, csrf_of, sign_in
 
 # Routes that are not palabre's own route functions, and why they need no declaration.
@@ -122,6 +124,36 @@ def test_walk_every_route_for_every_role_and_anonymous(
                 assert sign_in(client, accounts[role]) == 303
     assert mismatches == []
     assert checked == len(policies) * (len(ROLES) + 1)
+    # "Retrain now" (page and API) started a training in the background: let it end
+    # before the workspace goes.
+    assert trainer_of(app).wait(timeout=120)
+
+
+#: The signal model's page, its forms and its API: what the walk above visits for them.
+SIGNAL_MODEL_ROUTES = {
+    ("GET", "/customers/model"),
+    ("POST", "/customers/model/terms"),
+    ("POST", "/customers/model/terms/{term_id}/remove"),
+    ("POST", "/customers/model/training"),
+    ("GET", "/customers/model/training"),
+    ("GET", "/api/v1/signals/model"),
+    ("GET", "/api/v1/signals/adaptations"),
+    ("GET", "/api/v1/signals/terms"),
+    ("POST", "/api/v1/signals/terms"),
+    ("DELETE", "/api/v1/signals/terms/{term_id}"),
+    ("POST", "/api/v1/signals/training"),
+    ("GET", "/api/v1/signals/training"),
+}
+
+
+def test_the_signal_model_serves_exactly_the_roles_that_correct_signals(app: FastAPI) -> None:
+    policies = route_policies(app)
+    model_routes = {
+        key for key in policies if key[1].startswith(("/customers/model", "/api/v1/signals/"))
+    }
+    assert model_routes == SIGNAL_MODEL_ROUTES
+    for key in SIGNAL_MODEL_ROUTES:
+        assert policies[key] == Policy("roles", frozenset(CORRECTION_ROLES)), key
 
 
 def test_a_get_page_without_parameters_answers_200_to_every_role_it_serves(

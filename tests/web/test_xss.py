@@ -8,6 +8,7 @@ so a page added later is checked without editing this test.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.accounts.models import ROLES
+from palabre.db.engine import transaction
+from palabre.errors import ValidationError
+from palabre.text import service as signals
 from palabre.web.imports_worker import worker_of
 from tests.web.conftest import Account, csrf_of, sign_in
 from tests.web.xss_corpus import (
@@ -80,6 +84,16 @@ def test_no_payload_becomes_markup_in_any_page(
     community = add_community(sessions, payloads)["thread"]
     corpus.ids["thread"] = [community[0], *corpus.ids["thread"]]
 
+    # The signal model page shows the domain terms and the answered messages.
+    with transaction(sessions) as db:
+        for index, payload in enumerate(payloads):
+            # A payload too long, blank once its spaces are folded or a duplicate is refused.
+            with contextlib.suppress(ValidationError):
+                signals.add_domain_term(db, payload, "discontent", actor=f"user:{payload}")
+            if index < len(corpus.ids["message"]):
+                message_id = corpus.ids["message"][index]
+                signals.correct_signal(db, message_id, "praise", "no", actor=f"user:{payload}")
+
     problems: list[str] = []
     texts: list[str] = []
     fetched: list[str] = []
@@ -115,6 +129,7 @@ def test_no_payload_becomes_markup_in_any_page(
 
     assert problems == []
     musts = ("/", "/admin/imports", "/admin/segments", "/admin/users", "/customers/inbox")
+    assert "/customers/model" in fetched
     for must in (*musts, "/innovation/trends"):
         assert must in fetched
     assert any(url.startswith("/admin/imports/runs/") for url in fetched)

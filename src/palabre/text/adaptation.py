@@ -212,8 +212,22 @@ def fit_platt(z: np.ndarray, y: np.ndarray, prior: float = PRIOR) -> tuple[float
 
 def log_loss(p: np.ndarray, y: np.ndarray) -> float:
     """Mean negative log-likelihood of 0/1 labels ``y`` under probabilities ``p``."""
+    return float(np.mean(_example_losses(p, y)))
+
+
+def _example_losses(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     q = np.clip(p, _EPS, 1 - _EPS)
-    return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+    out: np.ndarray = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    return out
+
+
+def gain_standard_error(before: np.ndarray, after: np.ndarray, y: np.ndarray) -> float | None:
+    """Standard error of the mean log-loss gain from ``before`` to ``after`` (0/1 labels
+    ``y``), over the answers; None with fewer than two (nothing to measure it on)."""
+    if len(y) < 2:
+        return None
+    gain = _example_losses(before, y) - _example_losses(after, y)
+    return float(np.std(gain, ddof=1) / np.sqrt(len(gain)))
 
 
 @dataclass(frozen=True)
@@ -237,6 +251,11 @@ class SignalFit:
     residual: bool = False
     #: non-zero weights it keeps
     weights: int = 0
+    #: standard errors of the cross-validated log-loss gains (before - after) over the
+    #: answers, of the recalibration and of the residual (None: not fitted, or a report
+    #: stored before they were)
+    gain_se: float | None = None
+    residual_gain_se: float | None = None
 
 
 def fit_adaptation(
@@ -305,6 +324,7 @@ def fit_adaptation(
             float(np.mean((before >= 0.5) == (y == 1))),
             float(np.mean((after >= 0.5) == (y == 1))),
             better,
+            gain_se=gain_standard_error(before, after, y),
         )
         if features is not None:
             a, b = recalibration.get(signal, (1.0, 0.0))
@@ -365,6 +385,8 @@ def _with_residual(fit: SignalFit, head: HeadFit) -> SignalFit:
         strength=head.strength,
         residual=head.kept,
         weights=head.weights,
+        # A stored report is JSON: an infinite error (one answer) is no number there.
+        residual_gain_se=head.gain_se if np.isfinite(head.gain_se) else None,
     )
 
 
@@ -409,5 +431,6 @@ __all__ = [
     "fit_adaptation",
     "fit_platt",
     "fold",
+    "gain_standard_error",
     "log_loss",
 ]

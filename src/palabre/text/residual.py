@@ -299,7 +299,9 @@ def _predict(x: sp.csr_matrix, offset: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HeadFit:
-    """One head's fit: cross-validated log-loss without and with the residual."""
+    """One head's fit: cross-validated log-loss without and with the residual, and the
+    standard error of the gain (``loss_before - loss_after``) over the answers: the
+    head is kept when the gain exceeds :data:`KEEP_MARGIN` of them."""
 
     head: str
     corrections: int
@@ -308,6 +310,7 @@ class HeadFit:
     strength: float
     kept: bool
     weights: int
+    gain_se: float
 
 
 def fit_head(
@@ -351,9 +354,10 @@ def fit_head(
     # Kept only when it beats the model before it clearly: the cross-validated gain must
     # exceed twice its standard error (a gain within the noise is no reason to move).
     gain = base - losses
-    kept = float(np.mean(gain)) > KEEP_MARGIN * _standard_error(gain)
+    gain_se = _standard_error(gain)
+    kept = float(np.mean(gain)) > KEEP_MARGIN * gain_se
     if not kept:
-        return HeadFit(head, len(y), before, best_loss, best_strength, False, 0), {}
+        return HeadFit(head, len(y), before, best_loss, best_strength, False, 0, gain_se), {}
     w = _fit(x, offset, y, best_strength)
     magnitude = np.abs(w).max(axis=1)
     keep = np.flatnonzero(magnitude >= MIN_WEIGHT)
@@ -361,7 +365,7 @@ def fit_head(
     weights = {
         names[int(used[j])]: [round(float(v), 5) for v in w[j]] for j in sorted(keep.tolist())
     }
-    fit = HeadFit(head, len(y), before, best_loss, best_strength, True, len(weights))
+    fit = HeadFit(head, len(y), before, best_loss, best_strength, True, len(weights), gain_se)
     return fit, weights
 
 

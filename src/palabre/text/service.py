@@ -14,6 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from palabre.db.base import utcnow
 from palabre.errors import NotFoundError, ValidationError
 from palabre.fabric.models import Message
 from palabre.pipeline.models import MessageSignal
@@ -70,7 +71,9 @@ def correct_signal(
         )
         session.add(correction)
     else:
-        correction.label, correction.actor = label, actor
+        # The row is the answer in use: when it was given says whether the adaptation
+        # in use has learned from it (the audit log keeps the earlier answer).
+        correction.label, correction.actor, correction.created_at = label, actor, utcnow()
     session.execute(sa.delete(MessageSignal).where(MessageSignal.message_id == message_id))
     session.flush()
     audit.record(
@@ -241,6 +244,7 @@ def train(
     report = {
         "corrections": len(rows),
         "messages": len(texts),
+        "terms": len(terms),
         "signals": [fit.__dict__ for fit in fits],
     }
     row = SignalAdaptation(

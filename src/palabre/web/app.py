@@ -27,6 +27,7 @@ from palabre.web import (
     api_dialogue,
     api_innovation,
     api_people,
+    api_signal_model,
     auth,
     conversations_views,
     corrections_views,
@@ -37,6 +38,7 @@ from palabre.web import (
     errors,
     innovation_views,
     leaders_views,
+    model_views,
     pages,
     people_views,
     trends_views,
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(customers_views.router)
     app.include_router(corrections_views.router)
     app.include_router(corrections_views.api_router)
+    app.include_router(model_views.router)
+    app.include_router(api_signal_model.router)
     app.include_router(dialogue_views.router)
     app.include_router(innovation_views.router)
     app.include_router(customer_people_views.router)

@@ -85,6 +85,8 @@ def dashboard(
         "open_alerts": alerts.open_count(db),
         # Links to the pages of named customers, for the roles that may open them.
         "named": user.role in NAMED_ROLES,
+        # The signal model page, for the roles that teach it.
+        "may_correct": user.role in CORRECTION_ROLES,
     }
     return render(request, "customers/dashboard.html", context, user=user)
 
