@@ -262,7 +262,9 @@ class ImportWorker:
         with self._idle:
             return self._idle.wait_for(lambda: self._thread is None, timeout=timeout)
 
-    def _beat(self) -> None:
+    def beat(self) -> None:
+        """Refresh the heartbeat of this process's queued and running imports, with the
+        progress of the running one (what the heartbeat thread does every few seconds)."""
         with self._lock:
             ids = [row_id for row_id, _ in self._queue]
             progress = {} if self._running is None else {self._running: self._progress}
@@ -270,7 +272,7 @@ class ImportWorker:
             jobs.beat(session, ids, progress)
 
     def _drain(self) -> None:
-        heartbeat = Heartbeat(self._beat, jobs.HEARTBEAT_SECONDS, "palabre-imports-heartbeat")
+        heartbeat = Heartbeat(self.beat, jobs.HEARTBEAT_SECONDS, "palabre-imports-heartbeat")
         heartbeat.start()
         try:
             while True:
