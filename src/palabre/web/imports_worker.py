@@ -278,16 +278,20 @@ class ImportWorker:
             while True:
                 with self._lock:
                     if not self._queue:
-                        break
+                        # Under the same lock as submit(): a job queued from now on starts
+                        # a new thread, none is left behind in the queue.
+                        self._running = None
+                        self._thread = None
+                        self._idle.notify_all()
+                        return
                     row_id, job = self._queue.popleft()
                     self._running, self._progress = row_id, jobs.Progress()
-                self._run(row_id, job)
+                try:
+                    self._run(row_id, job)
+                except Exception:  # the database failed us: the job reads as interrupted
+                    log.exception("import job of %s could not record its state", job.path)
         finally:
             heartbeat.stop()
-            with self._lock:
-                self._running = None
-                self._thread = None
-                self._idle.notify_all()
 
     def _run(self, row_id: int, job: ImportJob) -> None:
         def progress(position: int, total: int | None, records: int) -> None:
