@@ -84,6 +84,7 @@ def import_all_models() -> None:
     from palabre.fabric import models as _fabric  # noqa: F401
     from palabre.identity import models as _identity  # noqa: F401
     from palabre.innovation import models as _innovation  # noqa: F401
+    from palabre.jobs import models as _jobs  # noqa: F401
     from palabre.people import models as _people  # noqa: F401
     from palabre.pipeline import models as _pipeline  # noqa: F401
     from palabre.privacy import models as _privacy  # noqa: F401

@@ -30,7 +30,9 @@ from palabre.web.i18n import N_
 from palabre.web.imports_worker import (
     ImportJob,
     check_kind,
+    find_import_job,
     find_run_id,
+    import_jobs,
     import_options,
     store_upload,
     uploads_dir,
@@ -198,7 +200,7 @@ def _imports_page(
     context = {
         "kinds": list(KIND_LABELS.items()),
         "runs": runs,
-        "jobs": worker_of(request.app).jobs(),
+        "jobs": import_jobs(db),
         "form": form or FormValues(),
         "error": error,
         "max_bytes": request.app.state.settings.upload_max_bytes,
@@ -242,12 +244,9 @@ def upload(
 
 
 def _job_context(request: Request, db: Session, job_id: str) -> dict[str, Any]:
-    job = worker_of(request.app).job(job_id)
+    job = find_import_job(db, job_id)
     if job is None:
-        raise NotFoundError(
-            f"no import job {job_id!r} (jobs are forgotten when the server restarts: "
-            "see the list of import runs)"
-        )
+        raise NotFoundError(f"no import job {job_id!r} (see the list of import runs)")
     run_id = job.run_id or find_run_id(request.app.state.sessions, job.path)
     run = db.get(ImportRun, run_id) if run_id is not None else None
     return {"job": job, "run": run, **_report_context(run), "kind_labels": KIND_LABELS}

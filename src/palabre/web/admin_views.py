@@ -28,7 +28,7 @@ from palabre.web.access import requires
 from palabre.web.admin_imports import KIND_LABELS, signed_in
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
-from palabre.web.imports_worker import worker_of
+from palabre.web.imports_worker import import_jobs
 from palabre.web.schemas import NO_NUL
 from palabre.web.templating import render
 
@@ -69,7 +69,7 @@ def overview(request: Request, db: DbSession) -> HTMLResponse:
         "inactive_users": sum(1 for user in users if not user.is_active),
         "segment_count": db.scalar(sa.select(sa.func.count()).select_from(Segment)) or 0,
         "runs": recent,
-        "jobs": worker_of(request.app).jobs(),
+        "jobs": import_jobs(db),
         "kind_labels": KIND_LABELS,
     }
     return render(request, "admin/overview.html", context)

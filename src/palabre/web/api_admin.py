@@ -24,7 +24,7 @@ from palabre.web.admin_imports import UploadLimitRoute, signed_in, start_upload
 from palabre.web.admin_views import SEGMENT_ROLES, refuse_self_change
 from palabre.web.api import PREFIX
 from palabre.web.deps import DbSession
-from palabre.web.imports_worker import ImportJob, worker_of
+from palabre.web.imports_worker import ImportJob, find_import_job
 from palabre.web.schemas import (
     NO_NUL,
     ImportJobRead,
@@ -172,10 +172,11 @@ def upload_import(
 
 @imports_router.get("/jobs/{job_id}", response_model=ImportJobRead)
 def import_job(
-    request: Request, job_id: Annotated[str, Path(max_length=64, pattern=NO_NUL)]
+    db: DbSession, job_id: Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 ) -> ImportJobRead:
-    """Where an uploaded file's import stands (jobs are forgotten when the server restarts)."""
-    job = worker_of(request.app).job(job_id)
+    """Where an uploaded file's import stands, whichever server process runs it
+    (``interrupted``: that process stopped before the import ended)."""
+    job = find_import_job(db, job_id)
     if job is None:
         raise NotFoundError(f"no import job {job_id!r}")
     return _job_read(job)

@@ -24,7 +24,7 @@ from palabre.web.corrections_views import CORRECTION_ROLES
 from palabre.web.deps import DbSession
 from palabre.web.listing import RowId
 from palabre.web.schemas import NO_NUL
-from palabre.web.training_worker import TrainingJob, trainer_of
+from palabre.web.training_worker import TrainingJob, latest_training, trainer_of
 
 router = APIRouter(prefix=f"{PREFIX}/signals", tags=["signals"])
 Corrector = Annotated[UserAccount, requires(*CORRECTION_ROLES)]
@@ -137,15 +137,15 @@ class CorrectionsRead(BaseModel):
 
 
 class TrainingJobRead(BaseModel):
-    """A retraining started from the web by this server process (forgotten at restart;
-    its run stays in the history)."""
+    """A retraining started from the web, by any server process (``interrupted``: the
+    process running it stopped before it ended, and it changed nothing)."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     actor: str
     min_corrections: int
-    state: Literal["running", "succeeded", "failed"]
+    state: Literal["queued", "running", "succeeded", "failed", "interrupted"]
     started_at: dt.datetime
     finished_at: dt.datetime | None
     adaptation_id: int | None
@@ -207,9 +207,9 @@ def _actor(user: UserAccount) -> str:
 @router.get("/model", response_model=SignalModelRead)
 def signal_model(request: Request, db: DbSession, user: Corrector) -> SignalModelRead:
     """The shipped model, the adaptation in use, the stored answers and the latest
-    retraining started from this server."""
+    retraining started from the web (by any server process)."""
     # The run's state first: a run seen over has committed the row the queries then read.
-    job = trainer_of(request.app).last()
+    job = latest_training(db)
     overview = model_overview(db, user.role, encoder=request.app.state.settings.signals_encoder)
     return SignalModelRead(
         shipped=ShippedModelRead.model_validate(overview.shipped),
@@ -262,6 +262,6 @@ def start_training(
 
 
 @router.get("/training", response_model=TrainingJobRead | None)
-def training_state(request: Request, user: Corrector) -> TrainingJobRead | None:
-    """The latest retraining started from this server (null: none since it started)."""
-    return _job(trainer_of(request.app).last())
+def training_state(db: DbSession, user: Corrector) -> TrainingJobRead | None:
+    """The latest retraining started from the web, by any server process (null: none yet)."""
+    return _job(latest_training(db))

@@ -3,13 +3,15 @@
 An upload is written under ``<data dir>/uploads/`` with a generated name (the client's
 file name is never used as a path: only its extension, from an allow-list, is kept,
 because connectors tell CSV from JSONL by it). The import itself runs in one worker
-thread per application, one import at a time, through the same
+thread per server process, one import at a time, through the same
 :func:`~palabre.connectors.importer.run_import` as ``palabre import``; the request that
 uploaded only queues it.
 
-Progress lives in memory (:class:`ImportJob`, read by the progress fragment every
-second); the outcome lives in the ``import_run`` row the importer writes, found by the
-upload's unique path. After a restart the jobs are forgotten but the runs remain.
+The job's state and progress live in its ``background_job`` row (:mod:`palabre.jobs`),
+which the process running it writes and every process reads: the progress fragment the
+page polls every second may be answered by any of ``palabre serve --workers N``. The
+outcome lives in the ``import_run`` row the importer writes, found by the upload's
+unique path. A job whose process stopped (a restart) reads as interrupted.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -34,10 +36,13 @@ from palabre.connectors.tabular import parse_column_map
 from palabre.db.engine import transaction
 from palabre.errors import PalabreError, ValidationError
 from palabre.fabric import search_index
+from palabre.jobs import service as jobs
+from palabre.jobs.heartbeat import Heartbeat
+from palabre.jobs.models import BackgroundJob
 
 log = logging.getLogger("palabre.web.imports")
 
-JobState = Literal["queued", "running", "succeeded", "failed"]
+JobState = Literal["queued", "running", "succeeded", "failed", "interrupted"]
 
 #: The extensions kept from the client's file name, per kind; the first is the default.
 EXTENSIONS: Final[dict[str, tuple[str, ...]]] = {
@@ -124,7 +129,8 @@ def store_upload(
 
 @dataclass
 class ImportJob:
-    """One uploaded file waiting for, going through or done with its import."""
+    """One uploaded file waiting for, going through or done with its import, as its
+    ``background_job`` row says (whichever process runs it)."""
 
     id: str
     kind: str
@@ -145,8 +151,8 @@ class ImportJob:
 
     @property
     def done(self) -> bool:
-        """Whether the import is over (succeeded or failed)."""
-        return self.state in ("succeeded", "failed")
+        """Whether the import is over (succeeded, failed or interrupted)."""
+        return self.state in ("succeeded", "failed", "interrupted")
 
     @property
     def fraction(self) -> float | None:
@@ -158,20 +164,55 @@ class ImportJob:
         return min(1.0, self.position / self.total)
 
 
+def _import_job(row: BackgroundJob) -> ImportJob:
+    parameters = row.parameters
+    state = cast(JobState, jobs.effective_state(row))
+    return ImportJob(
+        id=row.public_id,
+        kind=str(parameters["kind"]),
+        path=Path(str(parameters["path"])),
+        client_name=str(parameters["client_name"]),
+        source=parameters.get("source"),
+        strict=bool(parameters.get("strict")),
+        options=dict(parameters.get("options") or {}),
+        actor=row.actor,
+        submitted_at=row.created_at,
+        state=state,
+        run_id=row.outcome_id,
+        position=row.position,
+        total=row.total,
+        records=row.records,
+        error=row.error,
+        finished_at=row.finished_at,
+    )
+
+
+def find_import_job(session: Session, job_id: str) -> ImportJob | None:
+    """The import job with this public id, from any process (None when unknown)."""
+    row = jobs.find_job(session, "import", job_id)
+    return None if row is None else _import_job(row)
+
+
+def import_jobs(session: Session) -> list[ImportJob]:
+    """The imports queued or running in a live server process, oldest first."""
+    return [_import_job(row) for row in jobs.active_jobs(session, "import")]
+
+
 class ImportWorker:
-    """Runs queued imports one after the other in a background thread.
+    """Runs the imports this process queued, one after the other, in a background thread.
 
     The thread starts with the first job and ends when the queue is empty, so an idle
-    application holds no thread. Jobs are kept in memory (the most recent
-    ``keep`` of them) for their progress pages.
+    application holds no thread. Each job's state and progress go to its
+    ``background_job`` row, which a heartbeat thread refreshes every few seconds while
+    the queue is not empty (in its own short transactions, never in the import's).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], batch_size: int, keep: int = 200) -> None:
+    def __init__(self, sessions: sessionmaker[Session], batch_size: int) -> None:
         self.sessions = sessions
         self.batch_size = batch_size
-        self.keep = keep
-        self._jobs: dict[str, ImportJob] = {}
-        self._queue: deque[str] = deque()
+        self._queue: deque[tuple[int, ImportJob]] = deque()
+        self._running: int | None = None
+        self._progress = jobs.Progress()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
@@ -188,71 +229,84 @@ class ImportWorker:
         actor: str,
     ) -> ImportJob:
         """Queue the import of the stored file ``path``; returns a snapshot of its job."""
-        job = ImportJob(
-            id=path.stem.rsplit("-", 1)[-1],
-            kind=kind,
-            path=path,
-            client_name=client_name,
-            source=source,
-            strict=strict,
-            options=options,
-            actor=actor,
-            submitted_at=dt.datetime.now(dt.UTC),
-        )
+        parameters = {
+            "kind": kind,
+            "path": str(path),
+            "client_name": client_name,
+            "source": source,
+            "strict": strict,
+            "options": options,
+        }
+        with transaction(self.sessions) as session:
+            row = jobs.queue_job(
+                session,
+                kind="import",
+                actor=actor,
+                parameters=parameters,
+                # The upload's random token: the stored file and the job share it.
+                public_id=path.stem.rsplit("-", 1)[-1],
+            )
+            job = _import_job(row)
+            row_id = row.id
         with self._lock:
-            self._jobs[job.id] = job
-            self._forget_old()
-            self._queue.append(job.id)
+            self._queue.append((row_id, job))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._drain, name="palabre-imports", daemon=True
                 )
                 self._thread.start()
-            return replace(job)
-
-    def job(self, job_id: str) -> ImportJob | None:
-        """A snapshot of the job (None when unknown or forgotten)."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            return replace(job) if job is not None else None
-
-    def jobs(self) -> list[ImportJob]:
-        """Snapshots of the jobs still queued or running, oldest first."""
-        with self._lock:
-            return [replace(job) for job in self._jobs.values() if not job.done]
+        return replace(job)
 
     def wait(self, timeout: float) -> bool:
         """Block until no import is queued or running; False when ``timeout`` ran out first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._thread is None, timeout=timeout)
 
-    def _forget_old(self) -> None:
-        finished = [job_id for job_id, job in self._jobs.items() if job.done]
-        for job_id in finished[: max(0, len(self._jobs) - self.keep)]:
-            del self._jobs[job_id]
+    def beat(self) -> None:
+        """Refresh the heartbeat of this process's queued and running imports, with the
+        progress of the running one (what the heartbeat thread does every few seconds)."""
+        with self._lock:
+            ids = [row_id for row_id, _ in self._queue]
+            progress = {} if self._running is None else {self._running: self._progress}
+        with transaction(self.sessions) as session:
+            jobs.beat(session, ids, progress)
 
     def _drain(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._thread = None
-                    self._idle.notify_all()
-                    return
-                job = self._jobs[self._queue.popleft()]
-                job.state = "running"
-            self._run(job)
+        heartbeat = Heartbeat(self.beat, jobs.HEARTBEAT_SECONDS, "palabre-imports-heartbeat")
+        heartbeat.start()
+        try:
+            while True:
+                with self._lock:
+                    if not self._queue:
+                        # Under the same lock as submit(): a job queued from now on starts
+                        # a new thread, none is left behind in the queue.
+                        self._running = None
+                        self._thread = None
+                        self._idle.notify_all()
+                        return
+                    row_id, job = self._queue.popleft()
+                    self._running, self._progress = row_id, jobs.Progress()
+                try:
+                    self._run(row_id, job)
+                except Exception:  # the database failed us: the job reads as interrupted
+                    log.exception("import job of %s could not record its state", job.path)
+        finally:
+            heartbeat.stop()
 
-    def _run(self, job: ImportJob) -> None:
+    def _run(self, row_id: int, job: ImportJob) -> None:
         def progress(position: int, total: int | None, records: int) -> None:
             with self._lock:
-                job.position, job.total, job.records = position, total, records
+                self._progress = jobs.Progress(position, total, records)
 
+        with transaction(self.sessions) as session:
+            jobs.mark_running(session, row_id)
         state: JobState = "failed"
         error: str | None = None
         try:
             connector = connector_class(job.kind)(job.path, **job.options)
+            total = connector.total()
             with self._lock:
-                job.total = connector.total()
+                self._progress = jobs.Progress(total=total)
             report = run_import(
                 self.sessions,
                 connector,
@@ -278,8 +332,12 @@ class ImportWorker:
             error = f"unexpected error: {exc!r}"
         run_id = find_run_id(self.sessions, job.path)
         with self._lock:
-            job.state, job.error, job.run_id = state, error, run_id
-            job.finished_at = dt.datetime.now(dt.UTC)
+            final = self._progress
+            self._running = None
+        with transaction(self.sessions) as session:
+            jobs.finish(
+                session, row_id, state=state, outcome_id=run_id, error=error, progress=final
+            )
 
 
 def find_run_id(sessions: sessionmaker[Session], path: Path) -> int | None:

@@ -29,7 +29,7 @@ from palabre.web.i18n import N_
 from palabre.web.listing import RowId
 from palabre.web.schemas import NO_NUL
 from palabre.web.templating import render
-from palabre.web.training_worker import TrainingJob, trainer_of
+from palabre.web.training_worker import TrainingJob, latest_training, trainer_of
 
 router = APIRouter(prefix="/customers/model", include_in_schema=False)
 
@@ -73,7 +73,7 @@ def _page(
 ) -> HTMLResponse:
     # The run's state first: a run seen over has committed its row, which the queries
     # below then read; one seen running is polled until the page loads again.
-    job = trainer_of(request.app).last()
+    job = latest_training(db)
     overview = model_overview(db, user.role, encoder=request.app.state.settings.signals_encoder)
     context = {
         "overview": overview,
@@ -157,7 +157,7 @@ def retrain(request: Request, db: DbSession, user: Corrector) -> Response:
 def training_fragment(request: Request, db: DbSession, user: Corrector) -> Response:
     """The retraining's state, polled every second by the page while it runs; once it is
     over, htmx is told to load the page again (with the new run in the history)."""
-    job = trainer_of(request.app).last()
+    job = latest_training(db)
     context = {"job": job, "job_run": _job_run(db, job), "names": NAMES}
     response = render(request, "customers/_training.html", context, user=user)
     if job is not None and job.done and request.headers.get("hx-request") == "true":

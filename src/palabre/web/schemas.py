@@ -45,14 +45,15 @@ class UserUpdate(BaseModel):
 
 
 class ImportJobRead(BaseModel):
-    """An uploaded file's import: queued, running or done, with its run once it exists."""
+    """An uploaded file's import: queued, running or done, with its run once it exists
+    (``interrupted``: the server process running it stopped before the import ended)."""
 
     id: str
     kind: str
     file_name: str
     source: str | None
     strict: bool
-    state: Literal["queued", "running", "succeeded", "failed"]
+    state: Literal["queued", "running", "succeeded", "failed", "interrupted"]
     run_id: int | None
     position: int
     total: int | None
