@@ -118,6 +118,14 @@ def test_many_hits_are_counted_up_to_the_limit_and_listed_newest_first(
     assert [m.text for m in capped.items] == [m.text for m in whole.items]
     assert [m.text for m in capped.items][:2] == ["needle 29", "needle 28"]
     assert second.items[0].text == "needle 19"
+    # Pages past the counted hits still list the rows a scan finds; past the last row,
+    # none, with the same capped total.
+    with sessions() as db:
+        third = search_messages(db, "admin", SearchQuery(text="needle"), page=3, per_page=10)
+        beyond = search_messages(db, "admin", SearchQuery(text="needle"), page=4, per_page=10)
+    assert [m.text for m in third.items] == [f"needle {n}" for n in range(9, -1, -1)]
+    assert (third.total, third.exact) == (12, False)
+    assert (beyond.items, beyond.total, beyond.exact) == ([], 12, False)
 
 
 def test_a_reader_who_may_read_few_of_many_hits_gets_them_counted_exactly(
