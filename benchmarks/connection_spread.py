@@ -34,13 +34,7 @@ BIN = ROOT / ".venv" / "bin"
 
 sys.path.insert(0, str(ROOT))
 from benchmarks.import_speed import machine  # noqa: E402  (run as a script)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from benchmarks.web_load import free_port  # noqa: E402
 
 
 def command(server: str, port: int) -> list[str]:

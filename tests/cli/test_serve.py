@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -21,6 +19,7 @@ from palabre.cli.serve import worker_environment
 from palabre.config import Settings
 from palabre.privacy.models import AuditEntry
 from tests.people.data import import_company, person_id
+from tests.serving import free_port, wait_until_up
 from tests.web.conftest import FAST_HASHER, PASSWORD
 
 
@@ -29,25 +28,6 @@ def _fast_password_hashing() -> Iterator[None]:
     previous = service.use_password_hasher(FAST_HASHER)
     yield
     service.use_password_hasher(previous)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[1]
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("palabre serve did not answer within 90 s")
 
 
 def test_the_workers_get_the_workspace_that_the_flags_chose(settings: Settings) -> None:
@@ -70,7 +50,7 @@ def test_serve_with_two_workers_answers_and_writes_every_audited_view_when_stopp
     flags = ["--data-dir", str(settings.data_dir)]
     if settings.database_url:
         flags += ["--database-url", settings.database_url]
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "palabre", *flags, "serve", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--workers", "2"],
@@ -81,7 +61,7 @@ def test_serve_with_two_workers_answers_and_writes_every_audited_view_when_stopp
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_up(base, process)
         workers = psutil.Process(process.pid).children()
         assert len(workers) >= 2
         with httpx.Client(base_url=base, timeout=30) as client:

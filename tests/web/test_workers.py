@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-import httpx
 import psutil
 import pytest
 
@@ -20,16 +19,11 @@ from palabre.config import Settings
 from palabre.errors import PalabreError
 from palabre.web import workers
 from palabre.web.workers import Supervisor, reuse_port_socket, serve_spread
+from tests.serving import free_port, wait_until_up
 
 pytestmark = pytest.mark.skipif(
     not workers.spreads_connections(), reason="SO_REUSEPORT spreads connections on Linux only"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def sleep_forever() -> None:
@@ -65,7 +59,7 @@ def _wait(condition: object, seconds: float = 30) -> None:
 
 
 def test_two_sockets_listen_on_one_port() -> None:
-    port = _free_port()
+    port = free_port()
     first = reuse_port_socket("127.0.0.1", port)
     second = reuse_port_socket("127.0.0.1", port)
     try:
@@ -86,7 +80,7 @@ def test_a_port_another_program_listens_on_is_refused_before_any_worker_starts()
 
 def test_a_second_palabre_on_the_same_port_is_refused_too() -> None:
     # Its socket would have SO_REUSEPORT as well: the kernel would let both share the port.
-    port = _free_port()
+    port = free_port()
     first = reuse_port_socket("127.0.0.1", port)
     try:
         with pytest.raises(PalabreError, match="something already listens there"):
@@ -125,7 +119,7 @@ def test_a_worker_that_cannot_start_stops_the_server_with_an_error() -> None:
 def test_serve_spreads_bursts_of_connections_over_both_workers(
     settings: Settings, cli_env: dict[str, str]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "palabre", "serve", "--port", str(port), "--workers", "2"],
         env=cli_env,
@@ -136,16 +130,7 @@ def test_serve_spreads_bursts_of_connections_over_both_workers(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "palabre serve did not answer within 90 s"
-            time.sleep(0.2)
+        wait_until_up(base, process)
         _wait(lambda: len(_servers(process.pid, port)) == 2)  # both listen
         servers = _servers(process.pid, port)
         for _ in range(3):

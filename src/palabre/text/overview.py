@@ -151,21 +151,24 @@ def _run(row: sa.Row[Any]) -> TrainingRun:
     )
 
 
+#: What a training run is read as: its report, never its parameters (a residual may hold
+#: thousands of weights per signal).
+_RUN_COLUMNS: Final = (
+    SignalAdaptation.id,
+    SignalAdaptation.digest,
+    SignalAdaptation.actor,
+    SignalAdaptation.created_at,
+    SignalAdaptation.report,
+)
+
+
 def training_runs(session: Session, limit: int = RUNS_SHOWN) -> list[TrainingRun]:
     """The ``palabre train`` runs, newest first (the first is the adaptation in use).
 
     Only the report is read, never the parameters (a residual may hold thousands of
     weights per signal)."""
     rows = session.execute(
-        sa.select(
-            SignalAdaptation.id,
-            SignalAdaptation.digest,
-            SignalAdaptation.actor,
-            SignalAdaptation.created_at,
-            SignalAdaptation.report,
-        )
-        .order_by(SignalAdaptation.id.desc())
-        .limit(limit)
+        sa.select(*_RUN_COLUMNS).order_by(SignalAdaptation.id.desc()).limit(limit)
     ).all()
     return [_run(row) for row in rows]
 
@@ -173,13 +176,7 @@ def training_runs(session: Session, limit: int = RUNS_SHOWN) -> list[TrainingRun
 def training_run(session: Session, adaptation_id: int) -> TrainingRun | None:
     """One run by its id (None when there is no such row)."""
     row = session.execute(
-        sa.select(
-            SignalAdaptation.id,
-            SignalAdaptation.digest,
-            SignalAdaptation.actor,
-            SignalAdaptation.created_at,
-            SignalAdaptation.report,
-        ).where(SignalAdaptation.id == adaptation_id)
+        sa.select(*_RUN_COLUMNS).where(SignalAdaptation.id == adaptation_id)
     ).first()
     return None if row is None else _run(row)
 
