@@ -7,7 +7,6 @@ chromium``, which ``.ci/run`` does). Each test may save screenshots under
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,12 +15,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.accounts import service
 from palabre.config import Settings
 from palabre.web.app import create_app
+from tests.serving import free_port
 from tests.web.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,13 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -59,12 +52,31 @@ class LiveServer:
             session.commit()
         return name, PASSWORD
 
+    def sign_in(self, page: Page, username: str, password: str) -> None:
+        """Sign ``page`` in through the sign-in form."""
+        page.goto(self.url + "/signin")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+
+def console_errors(page: Page) -> list[str]:
+    """The errors ``page``'s console will report from now on (a list that fills itself)."""
+    errors: list[str] = []
+
+    def note(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", note)
+    return errors
+
 
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """uvicorn serving ``create_app`` on this test's workspace, in a thread, on a free port."""
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="palabre-live-server", daemon=True)
     thread.start()

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.pipeline.runner import run_analysis
 from palabre.pipeline.stage import LocalEngine
 from tests.pipeline import world
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -27,17 +27,8 @@ def test_an_analyst_reads_the_watch_and_drills_down_to_a_thread(
     world.build(live_server.sessions, tmp_path, messages=40)
     run_analysis(live_server.sessions, engine=LocalEngine(workers=1))
     username, password = live_server.add_account("analyst")
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, username, password)
     page.get_by_role("navigation", name="Pillars").get_by_role(
         "link", name="Customer voice"
     ).click()

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.identity.models import Segment
 from palabre.pipeline.runner import run_analysis
 from palabre.pipeline.stage import LocalEngine
 from palabre.text.models import SignalAdaptation
 from tests.pipeline import world
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +31,8 @@ def test_an_analyst_corrects_a_message_then_retrains_and_sees_the_new_run(
     world.build(live_server.sessions, tmp_path, messages=16)
     run_analysis(live_server.sessions, engine=LocalEngine(workers=1))
     username, password = live_server.add_account("analyst")
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, username, password)
     page.get_by_role("navigation", name="Pillars").get_by_role(
         "link", name="Customer voice"
     ).click()
