@@ -7,10 +7,19 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from palabre.connectors import generic
+from palabre.connectors.bulk import sqlite_text, sqlite_time
 from palabre.connectors.generic import GenericMessagesConnector, parse_timestamp
-from palabre.connectors.records import ChannelRecord, IdentityRecord, MessageRecord, Rejection
+from palabre.connectors.records import (
+    ChannelRecord,
+    IdentityRecord,
+    MessageColumns,
+    MessageRecord,
+    Rejection,
+)
 
 
 def _records(path: Path, **options: object) -> list[object]:
@@ -153,3 +162,92 @@ def test_timestamps_accept_iso_forms_and_epoch_seconds() -> None:
     assert parse_timestamp("1735689600") == dt.datetime(2025, 1, 1, tzinfo=utc)
     with pytest.raises(ValueError, match="ISO 8601"):
         parse_timestamp("01/03/2025")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-03-01T09:30:05Z",
+        "2025-03-01T09:30:05+00:00",
+        "2025-03-01 09:30:05",
+        "2024-02-29T23:59:59Z",
+        "2025-01-01T00:01:03.072000+00:00",
+        "2025-01-01T00:01:03.072Z",
+        "2025-01-01 00:01:03.000000",
+        "2025-01-01T00:01:03.000001",
+    ],
+)
+def test_a_usual_utc_time_becomes_its_digest_and_storage_texts_without_a_datetime(
+    text: str,
+) -> None:
+    parsed = parse_timestamp(text)
+    assert generic.utc_texts(text, {}) == (
+        orjson.loads(orjson.dumps(parsed)),
+        sqlite_text(parsed),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-02-30T00:00:00Z",  # no such day: parse_timestamp says so
+        "2025-01-01T24:00:00Z",
+        "2025-01-01T00:60:00Z",
+        "0000-01-01T00:00:00Z",
+        "2019-W01-1T00:00:00Z",  # an ISO week date: parse_timestamp reads it
+        "2025-03-01T09:30:05+01:00",  # another zone: converted by parse_timestamp
+        "2025-03-01T09:30:05.25Z",  # two digits of fractions: left to the parser
+        "2025-03-01T09:30:05.2500000Z",
+        "2025-03-01T09:30:05.２５０Z",  # digits, but not ASCII ones
+        "２０２５-03-01T09:30:05Z",
+        "2025-03-01X09:30:05",
+        "2025-03-01",
+        "1735689600",
+    ],
+)
+def test_any_other_spelling_is_left_to_parse_timestamp(text: str) -> None:
+    parts: dict[str, bool] = {}
+    assert generic.utc_texts(text, parts) is None
+    assert generic.utc_texts(text, parts) is None  # remembered invalid, still refused
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59, 59)
+    ),
+    separator=st.sampled_from(["T", " "]),
+    zone=st.sampled_from(["", "Z", "+00:00"]),
+    precision=st.sampled_from(["seconds", "milliseconds", "microseconds"]),
+)
+def test_the_fast_path_agrees_with_the_parser_on_every_time_it_takes(
+    moment: dt.datetime, separator: str, zone: str, precision: str
+) -> None:
+    text = moment.isoformat(separator, precision) + zone
+    parsed = parse_timestamp(text)
+    assert generic.utc_texts(text, {}) == (
+        orjson.loads(orjson.dumps(parsed)),
+        sqlite_text(parsed),
+    )
+
+
+def test_times_as_text_give_the_same_digests_and_the_storage_text(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "id,channel,author,created_at,text,edited_at\n"
+        "m1,c,u,2025-03-01T09:30:05Z,usual spelling,\n"
+        "m2,c,u,2025-03-01T10:30:05+01:00,another zone,2025-03-02T08:00:00.5Z\n"
+        "m3,c,u,1735689600,epoch seconds,\n",
+        encoding="utf-8",
+    )
+    as_objects = GenericMessagesConnector(path)
+    as_text = GenericMessagesConnector(path)
+    as_text.times_as_text = True
+    (objects,) = [c for b in as_objects.batches(10) for c in b if isinstance(c, MessageColumns)]
+    (texts,) = [c for b in as_text.batches(10) for c in b if isinstance(c, MessageColumns)]
+    assert not objects.times_as_text
+    assert texts.times_as_text
+    assert texts.digest == objects.digest
+    assert texts.created_at == [sqlite_time(t) for t in objects.created_at]
+    assert texts.edited_at == [None, "2025-03-02 08:00:00.500000", None]
+    assert texts.created_at[1] == "2025-03-01 09:30:05.000000"

@@ -34,6 +34,11 @@ class Connector(abc.ABC):
     #: True when :meth:`records` may run in a forked process (it only reads its input
     #: and keeps no state the importer needs): large inputs are then read in parallel
     parallel_safe: ClassVar[bool] = False
+    #: Set by the importer when it writes to SQLite and reads in a second process: a
+    #: connector that hands :class:`~palabre.connectors.records.MessageColumns` may
+    #: then give their times as SQLite's storage text already (see
+    #: ``MessageColumns.times_as_text``), which is cheaper to send and to write.
+    times_as_text: bool = False
 
     def __init__(self, path: Path | str, **options: object) -> None:
         self.path = Path(path)

@@ -211,6 +211,11 @@ def sqlite_time(value: dt.datetime | str | None) -> str | None:
         return None
     if isinstance(value, str):
         return value  # formatted by the reading process already (see parallel.py)
+    return sqlite_text(value)
+
+
+def sqlite_text(value: dt.datetime) -> str:
+    """:func:`sqlite_time` of a datetime (never None)."""
     zone = value.tzinfo
     if zone is not None and zone is not dt.UTC:
         value = value.astimezone(dt.UTC)

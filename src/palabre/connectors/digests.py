@@ -19,7 +19,7 @@ def plain_message_digest(
     author: str | None,
     thread_key: str,
     reply_to: str | None,
-    created_at: dt.datetime,
+    created_at: dt.datetime | str,
     edited_at: dt.datetime | None,
     text: str,
     language: str | None,
@@ -34,7 +34,8 @@ def plain_message_digest(
     The generic connector calls it on its cells without building a record (no
     reactions, mentions or attachments); :func:`message_digest` on a record. The order
     of the fields is the digest's format: a store written earlier re-imports as
-    unchanged only while it stays the same.
+    unchanged only while it stays the same. ``created_at`` may be the text orjson
+    writes for the aware datetime (``2025-03-01T09:30:00+00:00``): same digest.
     """
     payload = (
         channel,

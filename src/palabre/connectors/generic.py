@@ -9,11 +9,13 @@ and ``channel_kind`` are optional. ``--map old=new`` renames columns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 from palabre.connectors.base import Connector
+from palabre.connectors.bulk import sqlite_text, sqlite_time
 from palabre.connectors.digests import plain_message_digest
 from palabre.connectors.records import (
     CHANNEL_KINDS,
@@ -64,6 +66,76 @@ _CELLS = (
 )
 #: messages read at a time when :meth:`GenericMessagesConnector.records` is asked for
 _RECORDS_CHUNK = 1000
+
+
+#: a calendar day in the usual ISO 8601 spelling, and the valid hours:minutes and seconds
+_DAY = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])")
+_HOURS_MINUTES = frozenset(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
+_SECONDS = frozenset(f"{s:02d}" for s in range(60))
+#: days remembered as valid or not by :func:`utc_texts` (about 270 years)
+_DAYS_KEPT = 100_000
+
+
+def utc_texts(text: str, days: dict[str, bool]) -> tuple[str, str] | None:
+    """``(digest form, SQLite storage text)`` of a UTC time, without making a datetime.
+
+    For the usual spelling only: ``2025-03-01T09:30:00``, optionally with 3 or 6 digits
+    of fractions of a second, then ``Z``, ``+00:00`` or nothing; ``T`` or a space.
+    None for any other text, which :func:`parse_timestamp` then reads (and rejects
+    when it must). The digest form is what orjson writes for the parsed datetime, so a
+    message's digest is the same either way; the storage text is what
+    :func:`~palabre.connectors.bulk.sqlite_time` gives. ``days`` remembers which
+    calendar days exist (2025-02-30 does not), each checked once; the clock is checked
+    against the sets of valid parts.
+    """
+    if text.endswith("+00:00"):
+        body = text[:-6]
+    elif text.endswith("Z"):
+        body = text[:-1]
+    else:
+        body = text
+    size = len(body)
+    if size == 19:
+        micro = "000000"
+    elif (size == 26 or size == 23) and body[19] == ".":
+        micro = body[20:]
+        if not (micro.isascii() and micro.isdigit()):
+            return None
+        if size == 23:
+            micro += "000"
+    else:
+        return None
+    if (
+        (body[10] != "T" and body[10] != " ")
+        or body[16] != ":"
+        or body[11:16] not in _HOURS_MINUTES
+        or body[17:19] not in _SECONDS
+    ):
+        return None
+    day = body[:10]
+    valid = days.get(day)
+    if valid is None:
+        valid = _is_day(day)
+        if len(days) >= _DAYS_KEPT:
+            days.clear()
+        days[day] = valid
+    if not valid:
+        return None
+    clock = body[11:19]
+    # orjson writes the fraction only when there is one, always with six digits.
+    shown = clock + "+00:00" if micro == "000000" else clock + "." + micro + "+00:00"
+    return day + "T" + shown, day + " " + clock + "." + micro
+
+
+def _is_day(text: str) -> bool:
+    """Whether ``text`` is a calendar day written ``YYYY-MM-DD``."""
+    if _DAY.fullmatch(text) is None:
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_timestamp(text: str) -> dt.datetime:
@@ -157,6 +229,10 @@ class GenericMessagesConnector(Connector):
         seen_authors: set[str] = set()
         old_authors: set[str] = set()
         seen_channels: set[str] = set()
+        # Times go out as SQLite's storage text when the importer asks (see
+        # Connector.times_as_text); the usual spelling is turned into it by slicing.
+        as_text = self.times_as_text
+        days: dict[str, bool] = {}
         path = self.path
         prefix = f"{path}:"
         others: list[Record] = []
@@ -212,15 +288,27 @@ class GenericMessagesConnector(Connector):
                         )
                     )
                     continue
-                try:
-                    created_at = parse_timestamp(created_text)
-                except (ValueError, OverflowError, OSError) as exc:
-                    others.append(
-                        Rejection(
-                            prefix + str(line), str(exc), field="created_at", external_id=message_id
+                texts = utc_texts(created_text, days) if as_text else None
+                created_at: dt.datetime | str
+                digest_time: dt.datetime | str
+                if texts is not None:
+                    digest_time, created_at = texts
+                else:
+                    try:
+                        digest_time = parse_timestamp(created_text)
+                    except (ValueError, OverflowError, OSError) as exc:
+                        others.append(
+                            Rejection(
+                                prefix + str(line),
+                                str(exc),
+                                field="created_at",
+                                external_id=message_id,
+                            )
                         )
-                    )
-                    continue
+                        continue
+                    created_at = digest_time
+                    if as_text:
+                        created_at = sqlite_text(digest_time)
                 edited_at = None
                 if edited_text and not edited_text.isspace():
                     try:
@@ -288,7 +376,7 @@ class GenericMessagesConnector(Connector):
                         text,
                         thread,
                         reply_to,
-                        edited_at,
+                        sqlite_time(edited_at) if as_text else edited_at,
                         language,
                         url,
                         title,
@@ -297,7 +385,7 @@ class GenericMessagesConnector(Connector):
                             author,
                             thread,
                             reply_to,
-                            created_at,
+                            digest_time,
                             edited_at,
                             text,
                             language,
@@ -309,9 +397,9 @@ class GenericMessagesConnector(Connector):
                 )
                 if len(rows) >= size:
                     self.position = reader.position
-                    yield others, MessageColumns.from_rows(str(path), rows)
+                    yield others, MessageColumns.from_rows(str(path), rows, times_as_text=as_text)
                     others = []
                     rows = []
                     add = rows.append
             self.position = reader.position
-            yield others, MessageColumns.from_rows(str(path), rows)
+            yield others, MessageColumns.from_rows(str(path), rows, times_as_text=as_text)

@@ -13,7 +13,8 @@ its lists (a few lists per batch instead of thousands of tuples). The message
 digest (see :func:`~palabre.connectors.digests.message_digest`) is computed on the
 reader's side too, to take that work off the writer, and so are,
 for SQLite, a message's times in the text form the database stores (a string also
-crosses the pipe several times cheaper than a datetime).
+crosses the pipe several times cheaper than a datetime); such a batch, strings,
+numbers and None only, crosses as JSON.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from collections.abc import Iterator
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any, cast
+
+import orjson
 
 from palabre.connectors.base import Connector
 from palabre.connectors.bulk import sqlite_time
@@ -51,6 +54,7 @@ _CREATED = _MESSAGE_FIELDS.index("created_at")
 _EDITED = _MESSAGE_FIELDS.index("edited_at")
 _MESSAGE = 0
 _COLUMNS = -1
+_COLUMNS_JSON = -2
 _OTHER = 1
 _column_values = attrgetter(*(f.name for f in fields(MessageColumns)))
 #: other flat records sent as the tuple of their values too (their pickled form, the
@@ -59,20 +63,28 @@ _FLAT: tuple[type, ...] = (IdentityRecord, ChannelRecord)
 _FLAT_VALUES = tuple(attrgetter(*(f.name for f in fields(kind))) for kind in _FLAT)
 
 
-def _columns_to_wire(columns: MessageColumns, times_as_text: bool) -> tuple[Any, ...]:
-    if times_as_text:
+def _columns_to_wire(columns: MessageColumns, times_as_text: bool) -> tuple[int, Any]:
+    if times_as_text and not columns.times_as_text:
         # Never None: created_at is required.
         columns.created_at = cast(
             "list[dt.datetime | str]", list(map(sqlite_time, columns.created_at))
         )
         columns.edited_at = list(map(sqlite_time, columns.edited_at))
         columns.times_as_text = True
-    return _column_values(columns)
+    values = _column_values(columns)
+    if columns.times_as_text:
+        # Only strings, numbers and None left: JSON costs a fifth of pickling them
+        # (which memoises every string) to write, as much to read.
+        try:
+            return (_COLUMNS_JSON, orjson.dumps(values))
+        except orjson.JSONEncodeError:
+            pass  # text orjson refuses (a lone surrogate): pickled as it is
+    return (_COLUMNS, values)
 
 
 def _to_wire(record: object, times_as_text: bool = False) -> tuple[int, Any]:
     if type(record) is MessageColumns:
-        return (_COLUMNS, _columns_to_wire(record, times_as_text))
+        return _columns_to_wire(record, times_as_text)
     if type(record) is MessageRecord:
         if record.digest is None:
             from palabre.connectors.digests import message_digest
@@ -99,6 +111,8 @@ def _from_wire(item: tuple[int, Any]) -> object:
         return MessageRecord(*payload)
     if tag == _COLUMNS:
         return MessageColumns(*payload)
+    if tag == _COLUMNS_JSON:
+        return MessageColumns(*orjson.loads(payload))
     if tag == _OTHER:
         return payload
     return _FLAT[tag - _OTHER - 1](*payload)
@@ -127,6 +141,8 @@ def _produce(
                 if os.getppid() != parent:
                     os._exit(1)
 
+    # A connector that can gives the times as text itself (cheaper than converting).
+    connector.times_as_text = times_as_text
     try:
         for records in connector.batches(batch_size):
             batch = [_to_wire(record, times_as_text) for record in records]

@@ -169,12 +169,16 @@ class MessageColumns:
         return len(self.external_id)
 
     @classmethod
-    def from_rows(cls, path: str, rows: list[tuple[Any, ...]]) -> MessageColumns:
+    def from_rows(
+        cls, path: str, rows: list[tuple[Any, ...]], *, times_as_text: bool = False
+    ) -> MessageColumns:
         """Columns from tuples in field order (``external_id`` ... ``lines``)."""
         if not rows:
-            return cls(path)
+            return cls(path, times_as_text=times_as_text)
         columns: list[Any] = [list(column) for column in zip(*rows, strict=True)]
-        return cls(path, *columns)
+        made = cls(path, *columns)
+        made.times_as_text = times_as_text
+        return made
 
     def location(self, index: int) -> str:
         """Where message ``index`` was read (``file:line``), as a rejection names it."""
