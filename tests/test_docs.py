@@ -59,14 +59,21 @@ class CommandInfo:
 
 def _walk(command: Any, path: str) -> Iterator[CommandInfo]:
     # Typer builds a click-like tree (Typer >= 0.25 vendors click): rely only on the
-    # attributes every version has, `commands`, `params`, `opts` and `hidden`.
+    # attributes every version has, `commands`, `params`, `opts` and `hidden`, and on
+    # click's `list_commands` / `get_command`.
     options: set[str] = set()
     for param in command.params:
         if getattr(param, "param_type_name", "") != "option" or getattr(param, "hidden", False):
             continue
         options.update(param.opts)
         options.update(getattr(param, "secondary_opts", ()))
-    children: dict[str, Any] = getattr(command, "commands", None) or {}
+    children: dict[str, Any] = {}
+    if hasattr(command, "list_commands"):
+        # Through list_commands / get_command, as click does: the root group loads its
+        # sub-commands only when asked (palabre.cli.main.LazyGroup).
+        context = typer.Context(command)
+        for name in command.list_commands(context):
+            children[name] = command.get_command(context, name)
     yield CommandInfo(path, frozenset(options), is_group=hasattr(command, "commands"))
     for name in sorted(children):
         child = children[name]

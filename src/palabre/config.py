@@ -189,10 +189,12 @@ class Settings(BaseSettings):
     @field_validator("signals_encoder")
     @classmethod
     def _known_encoder(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value  # off, the default: no need to load the encoders (and numpy)
         from palabre.text.embeddings import ENCODERS
 
-        value = value.strip()
-        if value and value not in ENCODERS:
+        if value not in ENCODERS:
             raise ValueError(f"unknown encoder {value!r} (known: {', '.join(sorted(ENCODERS))})")
         return value
 

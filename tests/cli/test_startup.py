@@ -22,3 +22,21 @@ def test_loading_every_command_imports_no_heavy_library() -> None:
     loaded = set(json.loads(done.stdout))
     assert loaded & set(HEAVY) == set()
     assert "palabre" in loaded
+
+
+def test_a_command_loads_its_own_module_and_not_the_others() -> None:
+    code = (
+        "import json, sys; from typer.testing import CliRunner; "
+        "from palabre.cli.main import app; "
+        "before = sorted(m for m in sys.modules if m.startswith('palabre.cli.')); "
+        "done = CliRunner().invoke(app, ['status', '--help']); "
+        "after = sorted(m for m in sys.modules if m.startswith('palabre.cli.')); "
+        "print(json.dumps([before, done.exit_code, after]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    before, code_, after = json.loads(done.stdout)
+    assert before == ["palabre.cli.context", "palabre.cli.main"]
+    assert code_ == 0
+    assert after == [*before, "palabre.cli.status"]

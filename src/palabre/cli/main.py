@@ -2,19 +2,101 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 from rich.markup import escape
+from typer import _click
+from typer.core import TyperGroup
+from typer.models import CommandInfo, TyperInfo
 
 from palabre import __version__
 from palabre.cli.context import AppState, err_console
 from palabre.errors import PalabreError
 
+#: sub-command groups: name -> the module of palabre.cli whose ``app`` they are
+_GROUPS = {
+    "alerts": "alerts",
+    "crowd": "crowd",
+    "customers": "customers",
+    "db": "db",
+    "eval": "evaluate",
+    "ideas": "ideas",
+    "import": "imports",
+    "notify": "notify",
+    "people": "people",
+    "segments": "segments",
+    "signals": "signals",
+    "users": "users",
+}
+#: single commands: name -> (module of palabre.cli, function)
+_COMMANDS = {
+    "status": ("status", "status"),
+    "analyze": ("analyze", "analyze"),
+    "train": ("signals", "train_workspace"),
+    "leaders": ("leaders", "leaders"),
+    "trends": ("trends", "trends"),
+    "demo": ("demo", "demo"),
+    "serve": ("serve", "serve"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: a sub-command's module is imported when that command is asked for.
+
+    Every command module pulls in the services it drives; importing all of them cost
+    about half a second on each start, which an import or ``palabre status`` paid
+    for nothing. ``--help`` and anything that lists the commands still loads them all.
+    """
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return [*_COMMANDS, *_GROUPS]
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        if args and args[0] not in _GROUPS and args[0] not in _COMMANDS:
+            # Not a command: load them all, so that "did you mean ...?" sees every name.
+            for name in self.list_commands(ctx):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and (cmd_name in _GROUPS or cmd_name in _COMMANDS):
+            found = _load(cmd_name)
+            self.add_command(found, cmd_name)
+        return found
+
+
+def _load(name: str) -> _click.Command:
+    """The click command of sub-command ``name``, built the way Typer builds its tree."""
+    settings = {
+        "pretty_exceptions_short": app.pretty_exceptions_short,
+        "rich_markup_mode": app.rich_markup_mode,
+    }
+    if name in _GROUPS:
+        module = importlib.import_module(f"palabre.cli.{_GROUPS[name]}")
+        return typer.main.get_group_from_info(
+            TyperInfo(module.app, name=name),
+            suggest_commands=app.suggest_commands,
+            **settings,  # type: ignore[arg-type]
+        )
+    module_name, function = _COMMANDS[name]
+    module = importlib.import_module(f"palabre.cli.{module_name}")
+    return typer.main.get_command_from_info(
+        CommandInfo(name=name, callback=getattr(module, function)),
+        **settings,  # type: ignore[arg-type]
+    )
+
+
 app = typer.Typer(
     name="palabre",
+    cls=LazyGroup,
     help="palabre: a self-hosted social business platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -53,54 +135,6 @@ def root(
     """palabre: turn the conversations a company has into decisions."""
     ctx.obj = AppState(data_dir=data_dir, database_url=database_url)
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    # Sub-commands live in their own modules; registering them here keeps
-    # the import graph one-way (cli -> services).
-    from palabre.cli import (
-        alerts,
-        analyze,
-        crowd,
-        customers,
-        db,
-        demo,
-        evaluate,
-        ideas,
-        imports,
-        leaders,
-        notify,
-        people,
-        segments,
-        serve,
-        signals,
-        status,
-        trends,
-        users,
-    )
-
-    app.add_typer(alerts.app, name="alerts")
-    app.add_typer(crowd.app, name="crowd")
-    app.add_typer(customers.app, name="customers")
-    app.add_typer(db.app, name="db")
-    app.add_typer(evaluate.app, name="eval")
-    app.add_typer(ideas.app, name="ideas")
-    app.add_typer(imports.app, name="import")
-    app.add_typer(notify.app, name="notify")
-    app.add_typer(people.app, name="people")
-    app.add_typer(segments.app, name="segments")
-    app.add_typer(signals.app, name="signals")
-    app.add_typer(users.app, name="users")
-    app.command("status")(status.status)
-    app.command("analyze")(analyze.analyze)
-    app.command("train")(signals.train_workspace)
-    app.command("leaders")(leaders.leaders)
-    app.command("trends")(trends.trends)
-    app.command("demo")(demo.demo)
-    app.command("serve")(serve.serve)
-
-
-_register()
 
 
 def main() -> None:

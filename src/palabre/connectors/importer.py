@@ -9,7 +9,6 @@ and the first rejection rolls everything back.
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,13 +40,11 @@ DEFER_INDEXES_RECORDS = 100_000
 DEFER_INDEXES_DIALECTS = ("sqlite",)
 #: SQLite page cache while a large import rebuilds them (KiB). SQLite's sorter sorts
 #: in runs of about this size, and smaller runs sorted faster on the development
-#: machine: the five message indexes of 1 M messages took 2.9-3.3 s with 2 MiB,
-#: 3.4-4.2 s with 16 MiB (``PRAGMA threads = 0``), and less memory.
+#: machine: the five message indexes took 2.9-3.3 s with 2 MiB against 3.4-4.2 s with
+#: 16 MiB for 1 M messages, 16.9 s against 21.8 s for 5 M, and hold less memory.
+#: (A helper thread for the sorter, ``PRAGMA threads``, saved another 0.4-0.7 s of
+#: wall time for 1 M, for 1 s more CPU; for 5 M, 0.6 s for 9 s: not used.)
 REBUILD_CACHE_KIB = 2 * 1024
-#: helper threads of SQLite's sorter for that rebuild when the machine has a second core
-#: (the reader process is done by then, so that core would idle): 2.4-2.6 s instead of
-#: 2.9-3.3 s for the same indexes with 2 MiB, for about 0.7 s more CPU
-REBUILD_SORTER_THREADS = 1
 #: tables whose secondary indexes a large import defers
 DEFERRED_INDEX_TABLES = ("message", "thread")
 #: SQLite page cache of the connection that writes the batches of such an import (KiB)
@@ -242,11 +239,7 @@ def run_import(
             # to building the indexes instead.
             writer.release_caches()
             with sessions.begin() as session:
-                indexes.restore_missing(
-                    session.connection(),
-                    sqlite_cache_kib=REBUILD_CACHE_KIB,
-                    sqlite_sorter_threads=REBUILD_SORTER_THREADS if _cores() > 1 else 0,
-                )
+                indexes.restore_missing(session.connection(), sqlite_cache_kib=REBUILD_CACHE_KIB)
         _finish(sessions, strict_session, writer, report)
         if strict_session is not None:
             strict_session.commit()
@@ -329,14 +322,6 @@ def release_bulk_connection(connection: sa.Connection) -> None:
         connection.invalidate()
     finally:
         connection.close()
-
-
-def _cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _is_sqlite(sessions: sessionmaker[Session]) -> bool:

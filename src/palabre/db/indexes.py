@@ -61,40 +61,27 @@ def missing(connection: sa.Connection) -> list[sa.Index]:
     return [i for i in declared() if _applies(i, dialect) and str(i.name) not in present]
 
 
-def restore_missing(
-    connection: sa.Connection,
-    *,
-    sqlite_cache_kib: int | None = None,
-    sqlite_sorter_threads: int = 0,
-) -> list[str]:
+def restore_missing(connection: sa.Connection, *, sqlite_cache_kib: int | None = None) -> list[str]:
     """Create every declared index the database lacks; return their names.
 
     The database must be at the newest schema. One catalogue query when nothing is
     missing, which is the usual case. On SQLite, ``sqlite_cache_kib`` bounds the page
     cache while the indexes are built (SQLite's sorter takes as much again): building
     the indexes of 5 M messages with the usual 64 MiB took the importer past 300 MB.
-    ``sqlite_sorter_threads`` lets SQLite's sorter use that many helper threads
-    (``PRAGMA threads``): worth it only when a core is idle.
     """
     todo = missing(connection)
     if not todo:
         return []
-    sqlite = connection.dialect.name == "sqlite"
-    limited = sqlite_cache_kib is not None and sqlite
-    threaded = sqlite_sorter_threads > 0 and sqlite
+    limited = sqlite_cache_kib is not None and connection.dialect.name == "sqlite"
     if limited:
         previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{int(sqlite_cache_kib or 0)}")
-    if threaded:
-        connection.exec_driver_sql(f"PRAGMA threads = {int(sqlite_sorter_threads)}")
     try:
         for index in todo:
             index.create(connection)
     finally:
         if limited:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or 0)}")
-        if threaded:
-            connection.exec_driver_sql("PRAGMA threads = 0")
     return [str(index.name) for index in todo]
 
 
