@@ -94,6 +94,16 @@ class Settings(BaseSettings):
             "a larger upload is refused with 413 and nothing is kept."
         ),
     )
+    jobs_keep_days: int = Field(
+        default=30,
+        ge=0,
+        le=36_500,
+        description=(
+            "Days a finished background job (an import or a training started from the web) is "
+            "kept, with the uploaded file of an import; the latest job of each kind and the "
+            "jobs still going are always kept. 0: keep them all."
+        ),
+    )
     signals_encoder: str = Field(
         default="",
         description=(
@@ -202,6 +212,11 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         """Where the SQLite database lives when no database URL is set."""
         return self.data_dir / "palabre.sqlite3"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Where the web application stores the files uploaded for an import."""
+        return self.data_dir / "uploads"
 
     @property
     def secret_key_path(self) -> Path:

@@ -121,3 +121,19 @@ def analyze(
     # An import stopped while it had dropped indexes (palabre.db.indexes) left them out.
     indexes.restore_if_current(app_state.engine())
     run_with_progress(app_state.sessions(), full=full, settings=app_state.settings)
+    purge_jobs(app_state.sessions(), app_state.settings)
+
+
+def purge_jobs(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Apply the retention of finished background jobs (``jobs_keep_days``) and say what
+    went. The web application purges when it queues a job; this regular command purges
+    too, so that old uploads go even from a workspace where nobody uploads any more."""
+    from palabre.jobs.retention import Retention
+
+    report = Retention.of(settings).apply(sessions)
+    if report.jobs:
+        console.print(
+            f"background jobs: {report.jobs:,} ended more than {settings.jobs_keep_days} days "
+            f"ago deleted, with {report.files:,} uploaded files",
+            highlight=False,
+        )

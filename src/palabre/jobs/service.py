@@ -1,4 +1,4 @@
-"""Use cases of background jobs: queue, start, beat, finish and read them.
+"""Use cases of background jobs: queue, start, beat, finish, read and purge them.
 
 The process that starts a job runs it in one of its threads and writes its state to the
 ``background_job`` row; every process reads the row. A process refreshes the heartbeat of
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from palabre.db.base import utcnow
 from palabre.errors import ConflictError
 from palabre.jobs.models import ACTIVE_STATES, BackgroundJob
+from palabre.privacy import audit
 
 #: How often a process refreshes the heartbeat (and the progress) of its jobs.
 HEARTBEAT_SECONDS: Final = 2.0
@@ -237,3 +238,67 @@ def finish(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What :func:`purge_finished` deleted: how many rows of each kind, and the upload files
+    the import rows named (for the caller to remove once its transaction has committed)."""
+
+    by_kind: Mapping[str, int]
+    uploads: tuple[str, ...]
+
+    @property
+    def jobs(self) -> int:
+        """How many rows were deleted."""
+        return sum(self.by_kind.values())
+
+
+def purge_finished(session: Session, *, older_than: dt.datetime, actor: str) -> Purged:
+    """Delete the jobs that ended before ``older_than``, except the latest job of each kind.
+
+    A job ended when it succeeded, failed or was interrupted (``finished_at``); a queued
+    or running row whose heartbeat is older than ``older_than`` (and than
+    :data:`STALE_AFTER`) ended too, when its process died: it reads as interrupted
+    everywhere, and nothing will ever store that. A live queued or running job is never
+    deleted, however old. The latest job of each kind stays whatever its age, because the
+    pages show "the last training" from it (:func:`latest_job`).
+
+    When it deleted something, it writes one ``jobs.purged`` audit record (counts and the
+    cutoff, never a row's contents), in the caller's transaction.
+    """
+    stale = min(older_than, utcnow() - STALE_AFTER)
+    ended = sa.func.coalesce(BackgroundJob.finished_at, BackgroundJob.heartbeat_at)
+    latest_per_kind = sa.select(sa.func.max(BackgroundJob.id)).group_by(BackgroundJob.kind)
+    rows = session.execute(
+        sa.delete(BackgroundJob)
+        .where(
+            ended < older_than,
+            sa.or_(BackgroundJob.state.not_in(ACTIVE_STATES), BackgroundJob.heartbeat_at < stale),
+            BackgroundJob.id.not_in(latest_per_kind.scalar_subquery()),
+        )
+        .returning(BackgroundJob.kind, BackgroundJob.parameters)
+        .execution_options(synchronize_session=False)
+    ).all()
+    by_kind: dict[str, int] = {}
+    uploads: list[str] = []
+    for kind, parameters in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        path = parameters.get("path") if kind == "import" else None
+        if isinstance(path, str) and path:
+            uploads.append(path)
+    purged = Purged(by_kind=by_kind, uploads=tuple(uploads))
+    if purged.jobs:
+        audit.record(
+            session,
+            actor=actor,
+            action="jobs.purged",
+            subject_type="background_job",
+            details={
+                "jobs": purged.jobs,
+                "by_kind": by_kind,
+                "uploads": len(uploads),
+                "ended_before": older_than.isoformat(),
+            },
+        )
+    return purged

@@ -39,6 +39,7 @@ from palabre.fabric import search_index
 from palabre.jobs import service as jobs
 from palabre.jobs.heartbeat import Heartbeat
 from palabre.jobs.models import BackgroundJob
+from palabre.jobs.retention import Retention
 
 log = logging.getLogger("palabre.web.imports")
 
@@ -59,7 +60,6 @@ assert set(EXTENSIONS) == set(CONNECTORS), "every connector needs its upload ext
 #: The kinds whose files have columns that a column map can rename.
 TABULAR_KINDS: Final = frozenset({"messages", "people"})
 
-UPLOADS_FOLDER: Final = "uploads"
 _CHUNK: Final = 1024 * 1024
 
 
@@ -207,9 +207,16 @@ class ImportWorker:
     the queue is not empty (in its own short transactions, never in the import's).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], batch_size: int) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        batch_size: int,
+        retention: Retention | None = None,
+    ) -> None:
+        """``retention``: applied each time a job is queued (None: never)."""
         self.sessions = sessions
         self.batch_size = batch_size
+        self.retention = retention
         self._queue: deque[tuple[int, ImportJob]] = deque()
         self._running: int | None = None
         self._progress = jobs.Progress()
@@ -248,6 +255,12 @@ class ImportWorker:
             )
             job = _import_job(row)
             row_id = row.id
+        if self.retention is not None:
+            # Queueing is the only moment the table grows: purging here bounds it without a
+            # scheduler, for one small DELETE (in its own transaction, after the new row
+            # committed, so that the new row is the latest and a failed purge costs only
+            # a log line). Before the thread starts: it does not wait behind the import.
+            self.retention.apply_quietly(self.sessions)
         with self._lock:
             self._queue.append((row_id, job))
             if self._thread is None:
@@ -357,12 +370,14 @@ def worker_of(app: FastAPI) -> ImportWorker:
         worker: ImportWorker | None = getattr(app.state, "import_worker", None)
         if worker is None:
             settings = app.state.settings
-            worker = ImportWorker(app.state.sessions, settings.import_batch_size)
+            worker = ImportWorker(
+                app.state.sessions, settings.import_batch_size, Retention.of(settings)
+            )
             app.state.import_worker = worker
         return worker
 
 
 def uploads_dir(app: FastAPI) -> Path:
     """Where the application stores uploaded files."""
-    folder: Path = app.state.settings.data_dir / UPLOADS_FOLDER
+    folder: Path = app.state.settings.uploads_path
     return folder

@@ -31,6 +31,7 @@ from palabre.errors import PalabreError
 from palabre.jobs import service as jobs
 from palabre.jobs.heartbeat import Heartbeat
 from palabre.jobs.models import BackgroundJob
+from palabre.jobs.retention import Retention
 from palabre.text import service
 
 log = logging.getLogger("palabre.web.training")
@@ -85,13 +86,16 @@ class TrainingWorker:
         sessions: sessionmaker[Session],
         encoder: str | None,
         scorer: service.Scorer | None = None,
+        retention: Retention | None = None,
     ) -> None:
         """``scorer``: what the fit reads about the corrected messages; default, the one
         ``palabre analyze`` uses with ``encoder`` (``PALABRE_SIGNALS_ENCODER``), made when
-        a run starts so that an unusable encoder fails that run, not the application."""
+        a run starts so that an unusable encoder fails that run, not the application.
+        ``retention``: applied each time a run starts (None: never)."""
         self.sessions = sessions
         self.encoder = encoder
         self.scorer = scorer
+        self.retention = retention
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
@@ -115,6 +119,9 @@ class TrainingWorker:
                     )
                 )
                 raise jobs.training_conflict(running) from None
+        if self.retention is not None:
+            # As for imports (ImportWorker.submit): a new row is the moment to purge old ones.
+            self.retention.apply_quietly(self.sessions)
         with self._lock:
             self._thread = threading.Thread(
                 target=self._run, args=(job,), name="palabre-training", daemon=True
@@ -184,6 +191,10 @@ def trainer_of(app: FastAPI) -> TrainingWorker:
         worker: TrainingWorker | None = getattr(app.state, "training_worker", None)
         if worker is None:
             settings = app.state.settings
-            worker = TrainingWorker(app.state.sessions, settings.signals_encoder or None)
+            worker = TrainingWorker(
+                app.state.sessions,
+                settings.signals_encoder or None,
+                retention=Retention.of(settings),
+            )
             app.state.training_worker = worker
         return worker
