@@ -25,7 +25,7 @@ from palabre.privacy.models import AuditEntry
 DAY = dt.timedelta(days=1)
 
 
-def _job(
+def make_job(
     sessions: sessionmaker[Session],
     *,
     kind: str = "import",
@@ -35,7 +35,16 @@ def _job(
 ) -> int:
     """A job row as it is ``ended_days_ago`` days after it ended (or, while queued or
     running, after its process last beat)."""
-    parameters = {"kind": "messages", "path": str(upload)} if upload else {"min_corrections": 1}
+    parameters: dict[str, object] = {"min_corrections": 1}
+    if kind == "import":  # what ImportWorker.submit stores
+        parameters = {
+            "kind": "messages",
+            "path": str(upload or ""),
+            "client_name": "forum.csv",
+            "source": None,
+            "strict": False,
+            "options": {},
+        }
     at = utcnow() - ended_days_ago * DAY
     with transaction(sessions) as session:
         row = jobs.queue_job(session, kind=kind, actor="user:zoe", parameters=parameters)
@@ -58,7 +67,7 @@ def _purge_audits(sessions: sessionmaker[Session]) -> list[AuditEntry]:
         )
 
 
-def _upload(settings: Settings, name: str) -> Path:
+def put_upload(settings: Settings, name: str) -> Path:
     folder = settings.uploads_path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -70,10 +79,10 @@ def test_jobs_that_ended_before_the_retention_go_and_recent_ones_stay(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     old = [
-        _job(sessions, state=state, ended_days_ago=31)
+        make_job(sessions, state=state, ended_days_ago=31)
         for state in ("succeeded", "failed", "interrupted")
     ]
-    recent = [_job(sessions, state="failed", ended_days_ago=29), _job(sessions)]
+    recent = [make_job(sessions, state="failed", ended_days_ago=29), make_job(sessions)]
 
     report = Retention(keep_days=30, uploads=settings.uploads_path).apply(sessions)
 
@@ -84,10 +93,10 @@ def test_jobs_that_ended_before_the_retention_go_and_recent_ones_stay(
 def test_queued_and_running_jobs_stay_however_long_ago_they_were_created(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    live = [_job(sessions, state=state) for state in ("queued", "running")]
+    live = [make_job(sessions, state=state) for state in ("queued", "running")]
     with transaction(sessions) as session:
         session.execute(sa.update(BackgroundJob).values(created_at=utcnow() - 400 * DAY))
-    newest = _job(sessions, ended_days_ago=90)  # would hide them as the latest import
+    newest = make_job(sessions, ended_days_ago=90)  # would hide them as the latest import
 
     report = Retention(keep_days=30, uploads=settings.uploads_path).apply(sessions)
 
@@ -98,10 +107,10 @@ def test_queued_and_running_jobs_stay_however_long_ago_they_were_created(
 def test_a_live_job_stays_even_under_a_cutoff_of_now(sessions: sessionmaker[Session]) -> None:
     # Its heartbeat (a second ago) is before the cutoff; its process is alive all the same.
     live = [
-        _job(sessions, state=state, ended_days_ago=1 / 86400) for state in ("queued", "running")
+        make_job(sessions, state=state, ended_days_ago=1 / 86400) for state in ("queued", "running")
     ]
-    ended = _job(sessions, state="failed", ended_days_ago=1 / 86400)
-    latest = _job(sessions, kind="import", state="queued")
+    ended = make_job(sessions, state="failed", ended_days_ago=1 / 86400)
+    latest = make_job(sessions, kind="import", state="queued")
     with transaction(sessions) as session:
         purged = jobs.purge_finished(session, older_than=utcnow(), actor="system")
     assert purged.by_kind == {"import": 1}
@@ -113,12 +122,12 @@ def test_a_running_job_whose_process_died_long_ago_goes_like_an_interrupted_one(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
     # Its row still says running (a crash stores nothing) but reads as interrupted.
-    dead = _job(sessions, state="running", ended_days_ago=45)
+    dead = make_job(sessions, state="running", ended_days_ago=45)
     with sessions() as session:
         row = session.get(BackgroundJob, dead)
         assert row is not None
         assert jobs.effective_state(row) == "interrupted"
-    latest = _job(sessions, ended_days_ago=1)
+    latest = make_job(sessions, ended_days_ago=1)
 
     Retention(keep_days=30, uploads=settings.uploads_path).apply(sessions)
 
@@ -128,10 +137,10 @@ def test_a_running_job_whose_process_died_long_ago_goes_like_an_interrupted_one(
 def test_the_latest_job_of_each_kind_stays_whatever_its_age(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    _job(sessions, kind="training", ended_days_ago=300)
-    last_training = _job(sessions, kind="training", state="failed", ended_days_ago=200)
-    _job(sessions, kind="import", ended_days_ago=100)
-    last_import = _job(sessions, kind="import", ended_days_ago=90)
+    make_job(sessions, kind="training", ended_days_ago=300)
+    last_training = make_job(sessions, kind="training", state="failed", ended_days_ago=200)
+    make_job(sessions, kind="import", ended_days_ago=100)
+    last_import = make_job(sessions, kind="import", ended_days_ago=90)
 
     report = Retention(keep_days=30, uploads=settings.uploads_path).apply(sessions)
 
@@ -148,7 +157,7 @@ def test_the_latest_job_of_each_kind_stays_whatever_its_age(
 
 
 def test_zero_keeps_every_job(settings: Settings, sessions: sessionmaker[Session]) -> None:
-    kept = {_job(sessions, ended_days_ago=days) for days in (3650, 365, 0)}
+    kept = {make_job(sessions, ended_days_ago=days) for days in (3650, 365, 0)}
 
     report = Retention(keep_days=0, uploads=settings.uploads_path).apply(sessions)
 
@@ -160,11 +169,11 @@ def test_zero_keeps_every_job(settings: Settings, sessions: sessionmaker[Session
 def test_an_imports_uploaded_file_goes_with_its_row_and_a_kept_rows_file_stays(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    gone = _upload(settings, "20260101T000000-messages-0123456789abcdef.csv")
-    kept = _upload(settings, "20261201T000000-messages-fedcba9876543210.csv")
-    _job(sessions, ended_days_ago=40, upload=gone)
-    _job(sessions, ended_days_ago=40, upload=settings.uploads_path / "removed-by-hand.csv")
-    _job(sessions, ended_days_ago=2, upload=kept)
+    gone = put_upload(settings, "20260101T000000-messages-0123456789abcdef.csv")
+    kept = put_upload(settings, "20261201T000000-messages-fedcba9876543210.csv")
+    make_job(sessions, ended_days_ago=40, upload=gone)
+    make_job(sessions, ended_days_ago=40, upload=settings.uploads_path / "removed-by-hand.csv")
+    make_job(sessions, ended_days_ago=2, upload=kept)
 
     report = Retention(keep_days=30, uploads=settings.uploads_path).apply(sessions)
 
@@ -187,11 +196,11 @@ def test_a_file_outside_the_uploads_folder_is_never_removed(tmp_path: Path) -> N
 def test_a_purge_writes_one_audit_record_with_counts_and_none_when_nothing_went(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    upload = _upload(settings, "20260101T000000-messages-0123456789abcdef.csv")
-    _job(sessions, ended_days_ago=40, upload=upload)
-    _job(sessions, kind="training", ended_days_ago=50)
-    _job(sessions, kind="training", ended_days_ago=45)
-    _job(sessions, ended_days_ago=1)
+    upload = put_upload(settings, "20260101T000000-messages-0123456789abcdef.csv")
+    make_job(sessions, ended_days_ago=40, upload=upload)
+    make_job(sessions, kind="training", ended_days_ago=50)
+    make_job(sessions, kind="training", ended_days_ago=45)
+    make_job(sessions, ended_days_ago=1)
     retention = Retention(keep_days=30, uploads=settings.uploads_path)
 
     retention.apply(sessions)
@@ -212,8 +221,8 @@ def test_a_purge_writes_one_audit_record_with_counts_and_none_when_nothing_went(
 def test_the_service_leaves_the_transaction_to_its_caller(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    old = _job(sessions, ended_days_ago=40)
-    latest = _job(sessions)
+    old = make_job(sessions, ended_days_ago=40)
+    latest = make_job(sessions)
     with sessions() as session:
         purged = jobs.purge_finished(session, older_than=utcnow() - 30 * DAY, actor="system")
         assert purged.jobs == 1
@@ -237,9 +246,9 @@ def test_the_retention_is_read_from_the_environment(monkeypatch: pytest.MonkeyPa
 def test_palabre_analyze_applies_the_retention_and_says_what_went(
     settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    upload = _upload(settings, "20260101T000000-messages-0123456789abcdef.csv")
-    _job(sessions, ended_days_ago=10, upload=upload)
-    latest = _job(sessions, ended_days_ago=1)
+    upload = put_upload(settings, "20260101T000000-messages-0123456789abcdef.csv")
+    make_job(sessions, ended_days_ago=10, upload=upload)
+    latest = make_job(sessions, ended_days_ago=1)
     monkeypatch.setenv("PALABRE_JOBS_KEEP_DAYS", "7")
     flags = ["--data-dir", str(settings.data_dir)]
     if settings.database_url:
