@@ -193,6 +193,22 @@ def test_a_file_outside_the_uploads_folder_is_never_removed(tmp_path: Path) -> N
     assert outside.exists()
 
 
+def test_a_purge_that_fails_on_the_way_to_a_job_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database that cannot be opened: the web application must still queue its job.
+    unreachable = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'palabre.sqlite3'}")
+    retention = Retention(keep_days=30, uploads=tmp_path / "uploads")
+    with pytest.raises(sa.exc.OperationalError):
+        retention.apply(sessionmaker(unreachable))
+    caplog.clear()
+
+    retention.apply_quietly(sessionmaker(unreachable))
+
+    assert "the purge of finished background jobs failed" in caplog.text
+    unreachable.dispose()
+
+
 def test_a_purge_writes_one_audit_record_with_counts_and_none_when_nothing_went(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
