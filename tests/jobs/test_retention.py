@@ -68,6 +68,7 @@ def _purge_audits(sessions: sessionmaker[Session]) -> list[AuditEntry]:
 
 
 def put_upload(settings: Settings, name: str) -> Path:
+    """A small file stored where the web application stores uploads, as one it received."""
     folder = settings.uploads_path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
