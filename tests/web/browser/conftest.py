@@ -61,7 +61,8 @@ class LiveServer:
 
 
 def console_errors(page: Page) -> list[str]:
-    """The errors ``page``'s console will report from now on (a list that fills itself)."""
+    """The errors ``page``'s console will report from now on, and the exceptions its
+    scripts leave uncaught (a list that fills itself)."""
     errors: list[str] = []
 
     def note(message: ConsoleMessage) -> None:
@@ -69,6 +70,7 @@ def console_errors(page: Page) -> list[str]:
             errors.append(message.text)
 
     page.on("console", note)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     return errors
 
 

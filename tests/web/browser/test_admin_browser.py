@@ -14,7 +14,7 @@ from palabre.config import Settings
 from palabre.web.access import Policy
 from palabre.web.app import create_app
 from palabre.web.templating import PILLARS
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +64,7 @@ def test_an_admin_uploads_a_csv_watches_it_import_and_finds_its_messages(
     settings: Settings,
     screenshot: Callable[[Page, str], Path],
 ) -> None:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    errors = console_errors(page)
     sign_in(page, live_server, *live_server.add_account("admin"))
     page.get_by_role("navigation", name="Pillars").get_by_role("link", name="Admin").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Administration")

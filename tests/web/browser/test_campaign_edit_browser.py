@@ -16,8 +16,7 @@ from palabre.db.engine import transaction
 from palabre.identity.models import Person
 from palabre.innovation import service
 from palabre.people.service import Viewer
-from tests.web.browser.conftest import LiveServer
-from tests.web.browser.test_crowd_browser import _sign_in, _watch
+from tests.web.browser.conftest import LiveServer, console_errors
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -57,9 +56,9 @@ def test_a_manager_reopens_a_closed_campaign_and_a_member_then_compares_its_idea
             person_id=author.id,
         )
         campaign_id = campaign.id
-    errors = _watch(page)
+    errors = console_errors(page)
 
-    _sign_in(page, live_server.url, "ines")
+    live_server.sign_in(page, "ines", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{campaign_id}")
     expect(page.locator("p.small.muted").first).to_contain_text("Closed")
     page.get_by_role("link", name="Edit the campaign").click()
@@ -84,7 +83,7 @@ def test_a_manager_reopens_a_closed_campaign_and_a_member_then_compares_its_idea
     expect(page.locator("p.small.muted").first).to_contain_text("Open")
 
     page.context.clear_cookies()
-    _sign_in(page, live_server.url, "alice")
+    live_server.sign_in(page, "alice", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{campaign_id}")
     expect(page.get_by_role("link", name="Edit the campaign")).to_have_count(0)
     page.get_by_role("link", name="Compare ideas").click()

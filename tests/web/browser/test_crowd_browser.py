@@ -9,14 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.accounts import service as accounts
 from palabre.db.engine import transaction
 from palabre.identity.models import Person
 from palabre.innovation import crowd, service
 from palabre.people.service import Viewer
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -35,25 +35,6 @@ def _account(session: object, username: str, role: str, name: str) -> Viewer:
         person_id=person.id,
     )
     return Viewer(actor=f"user:{username}", role=role, person_id=person.id)
-
-
-def _sign_in(page: Page, url: str, username: str) -> None:
-    page.goto(url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _watch(page: Page) -> list[str]:
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def test_vote_on_statements_then_the_manager_sees_the_opinion_map(
@@ -82,9 +63,9 @@ def test_vote_on_statements_then_the_manager_sees_the_opinion_map(
                     session, voter, statement.id, 1 if (n < 6) == (s % 2 == 0) else -1
                 )
         campaign_id = campaign.id
-    errors = _watch(page)
+    errors = console_errors(page)
 
-    _sign_in(page, live_server.url, "bruno")
+    live_server.sign_in(page, "bruno", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{campaign_id}")
     page.get_by_role("link", name="Agree or disagree").click()
     seen = []
@@ -101,7 +82,7 @@ def test_vote_on_statements_then_the_manager_sees_the_opinion_map(
     screenshot(page, "statements-done")
 
     page.context.clear_cookies()
-    _sign_in(page, live_server.url, "ines")
+    live_server.sign_in(page, "ines", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{campaign_id}/statements")
     expect(page.get_by_text("Une salle de sieste")).to_be_visible()  # awaiting moderation
     page.get_by_role("link", name="Opinion map").click()
@@ -130,8 +111,8 @@ def test_vote_pairwise_and_see_the_ranking(
         for title in titles:
             service.submit_idea(session, alice, campaign.id, title=title)
         campaign_id = campaign.id
-    errors = _watch(page)
-    _sign_in(page, live_server.url, "alice")
+    errors = console_errors(page)
+    live_server.sign_in(page, "alice", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{campaign_id}")
     page.get_by_role("link", name="Compare ideas").click()
     expect(page.get_by_role("heading", name="Which idea is better?")).to_be_visible()

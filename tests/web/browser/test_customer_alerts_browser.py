@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.cli.demo import DEMO_SEGMENTS
 from palabre.connectors.importer import run_import
@@ -21,7 +21,7 @@ from palabre.identity import segments
 from palabre.identity.models import Segment
 from palabre.pipeline.runner import run_analysis
 from palabre.pipeline.stage import LocalEngine
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -53,17 +53,8 @@ def test_an_analyst_handles_alerts_and_reads_bearers_and_customers_at_risk(
 ) -> None:
     _demo(live_server, tmp_path)
     username, password = live_server.add_account("analyst")
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, username, password)
     page.get_by_role("navigation", name="Pillars").get_by_role(
         "link", name="Customer voice"
     ).click()

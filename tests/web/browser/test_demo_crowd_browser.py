@@ -20,8 +20,7 @@ from palabre.demo.crowd_eval import load_demo
 from palabre.demo.ideas import CAMPAIGN_NAMES
 from palabre.identity.models import Person
 from palabre.innovation.models import Campaign, Idea, StatementVote
-from tests.web.browser.conftest import LiveServer
-from tests.web.browser.test_crowd_browser import _sign_in, _watch
+from tests.web.browser.conftest import LiveServer, console_errors
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -70,9 +69,9 @@ def test_the_demo_opinion_map_shows_its_groups_and_a_customer_votes_and_compares
             person_id=customer,
         )
         ideas_id = ideas.id
-    errors = _watch(page)
+    errors = console_errors(page)
 
-    _sign_in(page, live_server.url, "ines")
+    live_server.sign_in(page, "ines", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{statements}")
     page.get_by_role("link", name="Opinion map").click()
     expect(page.get_by_role("heading", name="Opinion map")).to_be_visible()
@@ -87,7 +86,7 @@ def test_the_demo_opinion_map_shows_its_groups_and_a_customer_votes_and_compares
     screenshot(page, "demo-opinion-map")
 
     page.context.clear_cookies()
-    _sign_in(page, live_server.url, "client")
+    live_server.sign_in(page, "client", PASSWORD)
     page.goto(f"{live_server.url}/innovation/campaigns/{statements}/statements")
     statement = page.locator("#statement-text")
     expect(statement).to_be_visible()

@@ -8,22 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.accounts import service as accounts
 from palabre.db.engine import transaction
 from palabre.identity.models import Person
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Page, url: str, username: str) -> None:
-    page.goto(url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_customer_asks_in_the_community_and_an_analyst_answers_from_the_inbox(
@@ -50,14 +43,8 @@ def test_a_customer_asks_in_the_community_and_an_analyst_answers_from_the_inbox(
             actor="test",
             person_id=analyst.id,
         )
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    _sign_in(page, live_server.url, "chloe")
+    errors = console_errors(page)
+    live_server.sign_in(page, "chloe", PASSWORD)
     page.get_by_role("navigation", name="Pillars").get_by_role("link", name="Community").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer community")
     page.get_by_label("Title").fill("Invoice charged twice")
@@ -69,7 +56,7 @@ def test_a_customer_asks_in_the_community_and_an_analyst_answers_from_the_inbox(
     screenshot(page, "posted")
     page.get_by_role("button", name="Sign out").click()
 
-    _sign_in(page, live_server.url, "ana")
+    live_server.sign_in(page, "ana", PASSWORD)
     page.goto(live_server.url + "/customers/inbox")
     expect(page.get_by_role("heading", level=1)).to_have_text("Answer inbox")
     item = page.locator("ol.inbox-items > li", has_text="I was charged twice")
@@ -82,7 +69,7 @@ def test_a_customer_asks_in_the_community_and_an_analyst_answers_from_the_inbox(
     expect(page.locator("ol.inbox-items > li", has_text="I was charged twice")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
 
-    _sign_in(page, live_server.url, "chloe")
+    live_server.sign_in(page, "chloe", PASSWORD)
     page.goto(thread_url)
     posts = page.locator(".community-posts article")
     expect(posts).to_have_count(2)

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.db.engine import transaction
 from palabre.identity.models import Person
 from palabre.innovation import service
 from palabre.people.service import Viewer
 from tests.innovation.leaders_world import community_records, load
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -38,17 +38,8 @@ def test_a_manager_assigns_a_suggested_person_and_the_page_shows_her(
             body="Pour réduire nos déchets d'emballage.",
         ).id
     username, password = live_server.add_account("innovation")
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, username, password)
     page.goto(f"{live_server.url}/ideas/{idea}")
 
     carriers = page.locator("section[aria-labelledby=carriers-title]")

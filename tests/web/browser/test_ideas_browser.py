@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.accounts import service as accounts
 from palabre.db.engine import transaction
 from palabre.identity.models import Person
 from palabre.innovation import service
 from palabre.people.service import Viewer
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -48,17 +48,8 @@ def test_a_member_types_a_title_sees_the_duplicate_and_can_still_propose(
             person_id=typist.id,
         )
         campaign_id = campaign.id
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill("bruno")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, "bruno", PASSWORD)
     page.get_by_role("navigation", name="Pillars").get_by_role("link", name="Innovation").click()
     page.get_by_role("link", name="Bureau 2027").click()
     page.get_by_role("link", name="Propose an idea").click()

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.innovation.leaders_world import community_records, load
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +20,8 @@ def test_an_innovation_manager_reads_leaders_and_gets_people_for_an_idea(
 ) -> None:
     load(live_server.sessions, community_records())
     username, password = live_server.add_account("innovation")
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, username, password)
     page.goto(live_server.url + "/innovation/leaders")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Opinion leaders")

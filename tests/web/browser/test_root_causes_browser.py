@@ -27,10 +27,7 @@ def test_an_analyst_sees_the_april_cause_first_and_opens_an_example(
     causes_world.built.__wrapped__(live_server.sessions, tmp_path)  # type: ignore[attr-defined]
     run_analysis(live_server.sessions, engine=LocalEngine(workers=1))
     username, password = live_server.add_account("analyst")
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    live_server.sign_in(page, username, password)
     page.goto(live_server.url + "/customers")
 
     section = page.locator("#root-causes")

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from palabre.pipeline.trend_run import run_trends
 from tests.innovation import trend_world
-from tests.web.browser.conftest import LiveServer
+from tests.web.browser.conftest import LiveServer, console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -26,17 +26,8 @@ def test_an_analyst_reads_a_trend_and_opens_an_example(
     trend_world.build(live_server.sessions, tmp_path)
     assert run_trends(live_server.sessions, False, None).rows_out == 1
     username, password = live_server.add_account("analyst")
-    errors: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", console)
-    page.goto(live_server.url + "/signin")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    errors = console_errors(page)
+    live_server.sign_in(page, username, password)
     page.goto(live_server.url + "/innovation")
     page.get_by_role("link", name="Trends").click()
 
