@@ -138,6 +138,11 @@ def _is_day(text: str) -> bool:
     return True
 
 
+def _bad_time(where: str, error: Exception, field: str, message_id: str) -> Rejection:
+    """The rejection of a message whose ``field`` cell is not a time."""
+    return Rejection(where, str(error), field=field, external_id=message_id)
+
+
 def parse_timestamp(text: str) -> dt.datetime:
     """Parse ISO 8601 (``2025-03-01T09:30:00+01:00``, ``...Z``, a date alone) or epoch seconds.
 
@@ -297,14 +302,7 @@ class GenericMessagesConnector(Connector):
                     try:
                         digest_time = parse_timestamp(created_text)
                     except (ValueError, OverflowError, OSError) as exc:
-                        others.append(
-                            Rejection(
-                                prefix + str(line),
-                                str(exc),
-                                field="created_at",
-                                external_id=message_id,
-                            )
-                        )
+                        others.append(_bad_time(prefix + str(line), exc, "created_at", message_id))
                         continue
                     created_at = digest_time
                     if as_text:
@@ -314,14 +312,7 @@ class GenericMessagesConnector(Connector):
                     try:
                         edited_at = parse_timestamp(edited_text)
                     except (ValueError, OverflowError, OSError) as exc:
-                        others.append(
-                            Rejection(
-                                prefix + str(line),
-                                str(exc),
-                                field="edited_at",
-                                external_id=message_id,
-                            )
-                        )
+                        others.append(_bad_time(prefix + str(line), exc, "edited_at", message_id))
                         continue
                 if channel not in seen_channels:
                     kind = kind_cell.strip() or self.channel_kind
