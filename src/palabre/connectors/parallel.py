@@ -141,7 +141,8 @@ def _produce(
                 if os.getppid() != parent:
                     os._exit(1)
 
-    # A connector that can gives the times as text itself (cheaper than converting).
+    # A connector that can give the times as text does so itself (cheaper than
+    # converting them here); the others are converted in _columns_to_wire.
     connector.times_as_text = times_as_text
     try:
         for records in connector.batches(batch_size):
