@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from palabre.connectors.bulk import BulkInsert, chunks, utc
+from palabre.connectors.bulk import BulkInsert, chunks, rows_by_keys, utc
 from palabre.connectors.digests import message_digest
 from palabre.connectors.records import MessageRecord, Rejection
 from palabre.connectors.reply_links import ReplyLinker
@@ -41,6 +41,12 @@ _MESSAGE_COLUMNS = (
     "content_hash",
     "import_run_id",
     "imported_at",
+)
+#: built once (see bulk.keyed_select for why)
+_MARK_SEEN = (
+    _message.update()
+    .where(_message.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(import_run_id=sa.bindparam("run_id"))
 )
 
 
@@ -78,18 +84,14 @@ class MessageWriter(ReplyLinker):
 
         existing: dict[str, tuple[int, str, int | None, int | None]] = {}
         fresh = self.fresh_source(session)
-        for chunk in [] if fresh else chunks(list(unique)):
-            rows = session.execute(
-                sa.select(
-                    _message.c.external_id,
-                    _message.c.id,
-                    _message.c.content_hash,
-                    _message.c.import_run_id,
-                    _message.c.reply_to_id,
-                ).where(_message.c.source == self.source, _message.c.external_id.in_(chunk))
-            )
-            for row in rows:
-                existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
+        for row in rows_by_keys(
+            session,
+            _message,
+            ("external_id", "id", "content_hash", "import_run_id", "reply_to_id"),
+            self.source,
+            [] if fresh else unique,
+        ):
+            existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
 
         inserts: list[tuple[Any, ...]] = []
         insert_records: list[MessageRecord] = []
@@ -253,20 +255,15 @@ class MessageWriter(ReplyLinker):
                 # The ids are known when the insert went as foreseen; looked up otherwise.
                 ids: dict[str, int] = dict(in_batch)
                 looked_up = [m.external_id for m in with_children if m.external_id not in ids]
-                for chunk in chunks(looked_up):
-                    found = session.execute(
-                        sa.select(_message.c.external_id, _message.c.id).where(
-                            _message.c.source == self.source, _message.c.external_id.in_(chunk)
-                        )
-                    )
-                    ids.update((external_id, int(mid)) for external_id, mid in found)
+                found = rows_by_keys(
+                    session, _message, ("external_id", "id"), self.source, looked_up
+                )
+                ids.update((external_id, int(mid)) for external_id, mid in found)
                 for m in with_children:
                     self._write_reactions_mentions(session, ids[m.external_id], m)
         for chunk in chunks(unchanged_ids):
             # Mark them as seen by this run: a later copy in the same file is then a duplicate.
-            session.execute(
-                _message.update().where(_message.c.id.in_(chunk)).values(import_run_id=self.run_id)
-            )
+            session.execute(_MARK_SEEN, {"run_id": self.run_id, "ids": list(chunk)})
         self._flush_children(session)
         self.counts.messages.created += len(inserts)
         self.counts.messages.updated += len(updated_ids)
@@ -277,17 +274,10 @@ class MessageWriter(ReplyLinker):
         self, session: Session, records: Sequence[MessageRecord], before: int
     ) -> set[str]:
         """The ids among ``records`` already stored with a row id up to ``before``."""
-        repeated: set[str] = set()
-        for chunk in chunks([m.external_id for m in records]):
-            rows = session.execute(
-                sa.select(_message.c.external_id).where(
-                    _message.c.source == self.source,
-                    _message.c.external_id.in_(chunk),
-                    _message.c.id <= before,
-                )
-            )
-            repeated.update(row[0] for row in rows)
-        return repeated
+        found = rows_by_keys(
+            session, _message, ("external_id", "id"), self.source, [m.external_id for m in records]
+        )
+        return {external_id for external_id, row_id in found if row_id <= before}
 
     _pending_reactions: list[dict[str, Any]]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from palabre.connectors.bulk import rows_by_keys
 from palabre.connectors.records import AttributeValue, PersonRecord, Rejection
 from palabre.db.base import table_of, utcnow
 from palabre.identity.models import Identity, Person, PersonAttribute, Team, TeamMembership
@@ -111,21 +112,15 @@ def write_people(
         latest[record.external_id] = record
     keys = list(latest)
     existing: dict[str, tuple[int, str | None, str, str | None]] = {}
-    for start in range(0, len(keys), 900):
-        rows = session.execute(
-            sa.select(
-                _person.c.external_id,
-                _person.c.id,
-                _person.c.display_name,
-                _person.c.kind,
-                _person.c.locale,
-            ).where(
-                _person.c.source == writer.source,
-                _person.c.external_id.in_(keys[start : start + 900]),
-            )
-        )
-        for row in rows:
-            existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
+    rows = rows_by_keys(
+        session,
+        _person,
+        ("external_id", "id", "display_name", "kind", "locale"),
+        writer.source,
+        keys,
+    )
+    for row in rows:
+        existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
 
     now = utcnow()
     person_ids: dict[str, int] = {}
@@ -157,21 +152,16 @@ def write_people(
     # Attributes: load what the batch's persons have from this source, compare, upsert.
     ids = list(person_ids.values())
     current: dict[tuple[int, str], tuple[int, str, str]] = {}
-    for start in range(0, len(ids), 900):
-        rows = session.execute(
-            sa.select(
-                _attribute.c.person_id,
-                _attribute.c.key,
-                _attribute.c.id,
-                _attribute.c.value_type,
-                _attribute.c.value_text,
-            ).where(
-                _attribute.c.source == writer.source,
-                _attribute.c.person_id.in_(ids[start : start + 900]),
-            )
-        )
-        for row in rows:
-            current[(int(row[0]), row[1])] = (int(row[2]), row[3], row[4])
+    rows = rows_by_keys(
+        session,
+        _attribute,
+        ("person_id", "key", "id", "value_type", "value_text"),
+        writer.source,
+        ids,
+        key="person_id",
+    )
+    for row in rows:
+        current[(int(row[0]), row[1])] = (int(row[2]), row[3], row[4])
     inserts: list[dict[str, Any]] = []
     for key, record in latest.items():
         pid = person_ids[key]

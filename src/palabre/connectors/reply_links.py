@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from palabre.connectors.bulk import chunks
+from palabre.connectors.bulk import chunks, rows_by_keys
 from palabre.connectors.records import MessageRecord
 from palabre.connectors.thread_writer import ThreadWriter
 from palabre.db.base import table_of
@@ -54,15 +54,12 @@ class ReplyLinker(ThreadWriter):
                 missing.append(target)
             else:
                 found[target] = known
-        for chunk in chunks(list(dict.fromkeys(missing))):
-            rows = session.execute(
-                sa.select(_message.c.external_id, _message.c.id).where(
-                    _message.c.source == self.source, _message.c.external_id.in_(chunk)
-                )
-            )
-            for external_id, message_id in rows:
-                found[external_id] = int(message_id)
-                self._message_ids.put(external_id, int(message_id))
+        rows = rows_by_keys(
+            session, _message, ("external_id", "id"), self.source, dict.fromkeys(missing)
+        )
+        for external_id, message_id in rows:
+            found[external_id] = int(message_id)
+            self._message_ids.put(external_id, int(message_id))
         return found
 
     def relink(self, session: Session, records: Sequence[MessageRecord]) -> int:
@@ -77,14 +74,8 @@ class ReplyLinker(ThreadWriter):
         keys = {m.external_id for m in replies} | {
             m.reply_to_external_id for m in replies if m.reply_to_external_id is not None
         }
-        ids: dict[str, int] = {}
-        for chunk in chunks(list(keys)):
-            rows = session.execute(
-                sa.select(_message.c.external_id, _message.c.id).where(
-                    _message.c.source == self.source, _message.c.external_id.in_(chunk)
-                )
-            )
-            ids.update((external_id, int(message_id)) for external_id, message_id in rows)
+        rows = rows_by_keys(session, _message, ("external_id", "id"), self.source, keys)
+        ids = {external_id: int(message_id) for external_id, message_id in rows}
         updates = []
         linked = 0
         for m in replies:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from palabre.connectors.bulk import chunks, utc
+from palabre.connectors.bulk import rows_by_keys, utc
 from palabre.connectors.identity_writer import IdentityWriter
 from palabre.connectors.records import MessageRecord, ThreadRecord
 from palabre.db.base import table_of
@@ -86,14 +85,8 @@ class ThreadWriter(IdentityWriter):
             self._threads.update(placed)
             return placed
         keys = [row["external_id"] for row in rows]
-        placed = {}
-        for chunk in chunks(keys):
-            found = session.execute(
-                sa.select(_thread.c.external_id, _thread.c.id).where(
-                    _thread.c.source == self.source, _thread.c.external_id.in_(chunk)
-                )
-            )
-            placed.update((external_id, int(thread_id)) for external_id, thread_id in found)
+        found = rows_by_keys(session, _thread, ("external_id", "id"), self.source, keys)
+        placed = {external_id: int(thread_id) for external_id, thread_id in found}
         self._threads.update(placed)
         return placed
 

@@ -15,7 +15,14 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from palabre.connectors.bulk import LRU, BulkInsert, aware_time, chunks, sqlite_time
+from palabre.connectors.bulk import (
+    LRU,
+    BulkInsert,
+    aware_time,
+    chunks,
+    rows_by_keys,
+    sqlite_time,
+)
 from palabre.connectors.counts import Counts
 from palabre.connectors.records import Rejection
 from palabre.db.base import table_of
@@ -52,15 +59,9 @@ class WriterState:
     ) -> dict[str, tuple[Any, ...]]:
         """Rows of ``table`` of this source whose external id is in ``keys``: id -> columns."""
         found: dict[str, tuple[Any, ...]] = {}
-        selected = [table.c.external_id, *(table.c[name] for name in columns)]
-        for chunk in chunks(list(keys)):
-            rows = session.execute(
-                sa.select(*selected).where(
-                    table.c.source == self.source, table.c.external_id.in_(chunk)
-                )
-            )
-            for row in rows:
-                found[row[0]] = tuple(row[1:])
+        selected = ("external_id", *columns)
+        for row in rows_by_keys(session, table, selected, self.source, keys):
+            found[row[0]] = tuple(row[1:])
         return found
 
     def _ids_by_key(self, session: Session, table: sa.Table, keys: Sequence[str]) -> dict[str, int]:
