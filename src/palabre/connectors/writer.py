@@ -11,7 +11,9 @@ import run that saw it, which is how a duplicate id inside one file is caught ev
 when the two copies land in different batches.
 
 Memory stays bounded whatever the input size: the id caches are LRU-bounded and
-anything not in them is looked up in the database, one query per batch.
+anything not in them is looked up in the database, one query per batch, through
+statements built once (:func:`~palabre.connectors.bulk.rows_by_keys`: a statement built
+per lookup holds its keys in reference cycles, which outlive the batch).
 """
 
 from __future__ import annotations
