@@ -79,6 +79,12 @@ def test_the_index_follows_new_edited_and_deleted_messages(
         ('"guillemets"', ['des "guillemets" ici']),  # quotes do not break the phrase
         ("ÇA", ["ça va"]),  # two letters: no trigram, the scan answers the same
         ("a v", ["ça va"]),  # spaces are part of the text looked for
+        # What a regular expression would read as operators is looked for as written.
+        ("(ht) [2024]", ["prix (HT) [2024] a+b*c? ^d$ |e| {g} \\ fin"]),
+        ("a+b*c?", ["prix (HT) [2024] a+b*c? ^d$ |e| {g} \\ fin"]),
+        ("^d$ |e| {g}", ["prix (HT) [2024] a+b*c? ^d$ |e| {g} \\ fin"]),
+        ("\\", ["prix (HT) [2024] a+b*c? ^d$ |e| {g} \\ fin"]),
+        ("a.c", []),  # not "abc": the dot is a dot
     ],
 )
 def test_odd_needles_find_what_a_scan_finds(
@@ -92,6 +98,8 @@ def test_odd_needles_find_what_a_scan_finds(
         ("x1", "", "100% en retard%"),
         ("x2", "", '"des ""guillemets"" ici"'),
         ("x3", "", "ça va"),
+        ("x4", "", "prix (HT) [2024] a+b*c? ^d$ |e| {g} \\ fin"),
+        ("x5", "", "abc"),
     ]
     load(sessions, write(tmp_path, "odd.csv", rows), index_state)
     assert texts(sessions, needle) == expected

@@ -10,9 +10,9 @@ SQLAlchemy more than running them costs the database (see :mod:`palabre.db.prepa
 On SQLite a text is looked for through the search index ``message_fts`` (an FTS5
 trigram table, migrations 0004 and 0009) up to its watermark, and the newer rows are
 tested one by one (:mod:`palabre.fabric.search_index`); PostgreSQL's trigram GIN indexes
-serve ILIKE. Every row listed or counted as exact still passes the exact test
-(:func:`palabre.fabric.text_match.contains_condition`), so the results are those a scan
-of every message would give.
+serve its case-insensitive regular expressions. Every row listed or counted as exact
+still passes the exact test (:func:`palabre.fabric.text_match.contains_condition`), so
+the results are those a scan of every message would give.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from palabre.fabric.channel_access import channel_rule
 from palabre.fabric.message_rows import VIEW_COLUMNS, MessageView, message_view, with_authors
 from palabre.fabric.models import Channel, Message, Thread
 from palabre.fabric.paging import Page, page_bounds
-from palabre.fabric.text_match import contains_condition, like_pattern, register_sqlite_lower
+from palabre.fabric.text_match import contains_condition, contains_pattern, register_sqlite_lower
 from palabre.identity.models import Identity, Person
 
 #: A search counts its hits up to this many (ten pages); past it the total reads "250+":
@@ -279,7 +279,7 @@ def _count(
 
 def _text_phrase(session: Session, needle: str) -> str | None:
     """``needle`` as a phrase for SQLite's search index ``message_fts`` (migrations 0004, 0009);
-    None when no such index serves (PostgreSQL's ILIKE uses its own trigram indexes)
+    None when no such index serves (PostgreSQL's matches use its own trigram indexes)
     or cannot (the trigram index finds three characters or more).
 
     The index folds case as Unicode does, like the exact test that the rows still pass,
@@ -321,7 +321,7 @@ def search_messages(
     if query.text or query.author:
         register_sqlite_lower(session)
     if query.author:
-        params["author"] = like_pattern(query.author)
+        params["author"] = contains_pattern(dialect, query.author)
     if query.channel_id is not None:
         params["channel_id"] = query.channel_id
     if query.since is not None:
@@ -331,7 +331,7 @@ def search_messages(
     mode: _Mode = "none"
     total: int | None = None
     if query.text:
-        params["text"] = like_pattern(query.text)
+        params["text"] = contains_pattern(dialect, query.text)
         phrase = _text_phrase(session, query.text)
         mode = "scan"
         if phrase is not None:
