@@ -141,9 +141,11 @@ class ReplyLinker(ThreadWriter):
             result = session.execute(unlinked.values(reply_to_id=parent_id))
             linked = int(result.rowcount or 0)  # type: ignore[attr-defined]
         else:
+            # Built once, the keys passed at each run (see bulk.keyed_select for why).
+            by_keys = unlinked.where(
+                _message.c.external_id.in_(sa.bindparam("keys", expanding=True))
+            ).values(reply_to_id=parent_id)
             for chunk in chunks(sorted(set(self._pending_replies))):
-                result = session.execute(
-                    unlinked.where(_message.c.external_id.in_(chunk)).values(reply_to_id=parent_id)
-                )
+                result = session.execute(by_keys, {"keys": list(chunk)})
                 linked += int(result.rowcount or 0)  # type: ignore[attr-defined]
         return self.replies_linked + linked
