@@ -74,3 +74,23 @@ def test_nearest_rank_percentile() -> None:
     assert inbox.nearest_rank([5.0, 1.0, 3.0], 0.9) == 5.0
     assert inbox.nearest_rank(list(map(float, range(1, 11))), 0.9) == 9.0
     assert inbox.nearest_rank([2.0], 0.9) == 2.0
+
+
+def test_the_window_ends_now_while_questions_are_recent_else_after_the_newest(
+    session: Session,
+) -> None:
+    _kpi_world(session)
+    # q7, the newest question, was posted at hours(12) = 2026-03-02 21:00 UTC.
+    assert inbox.latest_question_at(session, "analyst") == hours(12)
+    assert inbox.kpi_window_end(session, "analyst", days=30, now=hours(100)) is None
+    # Nothing in the 30 days before hours(1000): the 30 days up to the newest's day.
+    end = inbox.kpi_window_end(session, "analyst", days=30, now=hours(1000))
+    assert end is not None
+    assert end.isoformat() == "2026-03-03T00:00:00+00:00"
+    (overall, _gold) = inbox.response_kpis(session, "analyst", as_of=end, days=30)
+    assert overall.questions == 7
+
+
+def test_without_a_question_the_window_ends_now(session: Session) -> None:
+    assert inbox.latest_question_at(session, "analyst") is None
+    assert inbox.kpi_window_end(session, "analyst", days=30) is None

@@ -236,3 +236,37 @@ def test_the_answered_notice_shows_only_a_message_the_reader_may_read(
     analyst_page = client_as("analyst").get(f"/customers/inbox?answered={private}").text
     assert "Answer recorded." not in analyst_page
     assert "forum.example/a-private" not in analyst_page
+
+
+def test_a_second_page_of_the_inbox_shows_with_its_pager_in_the_readers_language(
+    client_as: Callable[[str], TestClient], sessions: sessionmaker[Session]
+) -> None:
+    with transaction(sessions) as session:
+        w = dialogue_world.World(session)
+        w.person("Alice", "customer")
+        w.channel("support", "support")
+        for n in range(30):
+            w.say(f"q{n}", "Alice", "support", f"t{n}", dialogue_world.hours(n), "Any news?")
+    client = client_as("analyst")
+    page = client.get("/customers/inbox?page=2", headers={"Accept-Language": "fr"})
+    assert page.status_code == 200
+    assert len(re.findall(r'id="inbox-\d+"', page.text)) == 5
+    assert 'rel="prev">Précédente</a>' in page.text
+
+
+def test_the_kpis_show_the_last_days_with_questions_when_the_recent_ones_have_none(
+    client_as: Callable[[str], TestClient], world_ids: dict[str, int]
+) -> None:
+    # The world's questions were posted on 2-4 March 2026, long before the last 30 days.
+    client = client_as("analyst")
+    english = client.get("/customers/inbox").text
+    assert 'id="kpi-period"' in english
+    assert "the 30 days up to Mar 4, 2026, the day of the newest" in english
+    # The questions of those 30 days are counted (not an empty table).
+    first_row = re.search(r'<th scope="row">All customers</th>\s*<td class="num">(\d+)', english)
+    assert first_row is not None
+    assert int(first_row.group(1)) > 0
+    french = client.get("/customers/inbox", headers={"Accept-Language": "fr"}).text
+    assert "voici les 30 jours jusqu’au 4 mars 2026" in french
+    # A window that holds questions keeps ending now, without the notice.
+    assert 'id="kpi-period"' not in client.get("/customers/inbox?days=365").text

@@ -187,3 +187,15 @@ def test_translated_strings_escape_what_fills_them_and_keep_their_percent_signs(
         "{% pluralize %}{{ count }} {{ message }} b{% endtrans %}"
     )
     assert named.render(locale="en") == "2 m b"
+
+
+def test_templates_that_import_macros_pass_them_the_readers_context() -> None:
+    # A macro imported without context translates without the reader's locale: the page
+    # fails (KeyError 'locale') as soon as the macro writes a translated word.
+    imports = []
+    for template in (ROOT / "src/palabre/web/templates").rglob("*.html"):
+        for line in template.read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith(("{% from ", "{% import ")):
+                imports.append((template.name, line.strip()))
+    assert len(imports) > 10
+    assert [i for i in imports if not i[1].endswith("with context %}")] == []

@@ -7,6 +7,7 @@ action does (:mod:`palabre.customers.inbox`, :mod:`palabre.customers.dialogue`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -50,10 +51,15 @@ def inbox_page(
     KPIs per segment; ``answered`` names the message just answered (its notice)."""
     found = inbox.needs_answer(db, user.role, segment_id=segment, channel_id=channel, page=page)
     done = inbox.answered_item(db, user.role, answered) if answered is not None else None
+    # No question in the last ``days`` days (an archive, the demo): the last ``days`` days
+    # that have some, said on the page.
+    kpis_end = inbox.kpi_window_end(db, user.role, days=days)
     context = {
         "found": found,
         "pager": pager(request, found),
-        "kpis": inbox.response_kpis(db, user.role, days=days),
+        "kpis": inbox.response_kpis(db, user.role, days=days, as_of=kpis_end),
+        # The window's last day (it ends at the midnight after it).
+        "kpis_last_day": (kpis_end - dt.timedelta(days=1)).date() if kpis_end else None,
         "days": days,
         "segments": db.scalars(
             sa.select(Segment).where(Segment.kind == "customer").order_by(Segment.name)

@@ -1,0 +1,75 @@
+"""How long the answer inbox takes to rank its messages, and its response-time KPIs.
+
+    PALABRE_DATA_DIR=/path/to/workspace python benchmarks/inbox_speed.py
+    PALABRE_DATABASE_URL=postgresql+psycopg://... python benchmarks/inbox_speed.py --repeat 3
+
+It reads an existing workspace at the current schema (``PALABRE_DATA_DIR`` or
+``PALABRE_DATABASE_URL``; ``benchmarks/web_load.py`` builds the demo at 1 M messages in
+``benchmarks/out/web/``) as an analyst would: the first page of the inbox (every customer
+question still waiting, ranked), and the KPIs of the 30 and the 365 days up to the
+newest question. Each is timed ``--repeat`` times in one process (wall and CPU time of
+this process; on PostgreSQL the database server's CPU is not in the CPU figure) and
+the least is printed, with the number of rows it covered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.import_speed import machine  # noqa: E402  (run as a script: the root is not on the path)
+
+
+def _timed(repeat: int, call: Callable[[], Any]) -> tuple[float, float, Any]:
+    best_wall = best_cpu = float("inf")
+    result = None
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = call()
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return best_wall, best_cpu, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each, the least kept")
+    parser.add_argument("--role", default="analyst")
+    args = parser.parse_args(argv)
+
+    from palabre.config import get_settings
+    from palabre.customers import inbox
+    from palabre.db.engine import make_engine, session_factory
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    sessions = session_factory(engine)
+    print(f"# {machine()}; {engine.dialect.name}, role {args.role}")
+    with sessions() as session:
+        latest = inbox.latest_question_at(session, args.role)
+        if latest is None:
+            raise SystemExit("no customer question in this workspace")
+        end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        wall, cpu, page = _timed(args.repeat, lambda: inbox.needs_answer(session, args.role))
+        print(f"inbox, first page: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting")
+        for days in (30, 365):
+            wall, cpu, kpis = _timed(
+                args.repeat, lambda d=days: inbox.response_kpis(session, args.role, as_of=end, days=d)
+            )
+            print(
+                f"KPIs of the {days} days up to {latest.date()}: {wall:.2f} s ({cpu:.2f} s CPU), "
+                f"{kpis[0].questions:,} questions"
+            )
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
