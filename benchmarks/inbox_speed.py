@@ -60,9 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         wall, cpu, page = _timed(args.repeat, lambda: inbox.needs_answer(session, args.role))
         print(f"inbox, first page: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting")
         for days in (30, 365):
-            wall, cpu, kpis = _timed(
-                args.repeat, lambda d=days: inbox.response_kpis(session, args.role, as_of=end, days=d)
-            )
+
+            def kpis_of(d: int = days) -> list[inbox.ResponseKpis]:
+                return inbox.response_kpis(session, args.role, as_of=end, days=d)
+
+            wall, cpu, kpis = _timed(args.repeat, kpis_of)
             print(
                 f"KPIs of the {days} days up to {latest.date()}: {wall:.2f} s ({cpu:.2f} s CPU), "
                 f"{kpis[0].questions:,} questions"

@@ -94,3 +94,13 @@ def test_the_window_ends_now_while_questions_are_recent_else_after_the_newest(
 def test_without_a_question_the_window_ends_now(session: Session) -> None:
     assert inbox.latest_question_at(session, "analyst") is None
     assert inbox.kpi_window_end(session, "analyst", days=30) is None
+
+
+def test_the_newest_question_is_found_behind_many_newer_messages_that_are_not(
+    session: Session,
+) -> None:
+    w = _kpi_world(session)
+    # 300 later employee messages (more than a first batch) in their own threads.
+    for n in range(300):
+        w.say(f"e{n}", "Eve", "support", f"news{n}", hours(20 + n), "News.")
+    assert inbox.latest_question_at(session, "analyst") == hours(12)

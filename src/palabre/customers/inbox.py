@@ -532,14 +532,33 @@ def summarise(
 
 
 def latest_question_at(session: Session, role: str) -> dt.datetime | None:
-    """When the newest customer question ``role`` may read was posted (None: none yet)."""
-    value = session.execute(
-        _questions(role)
-        .with_only_columns(Message.created_at)
-        .order_by(Message.created_at.desc())
-        .limit(1)
-    ).scalar()
-    return _aware(value) if value is not None else None
+    """When the newest customer question ``role`` may read was posted (None: none yet).
+
+    Looked for among the newest messages of the customer channels, a batch at a time
+    (256, then four times more): asked of every question at once, the database ranked
+    all of them first (9 s at 1 M messages), while the newest is nearly always among
+    the last few messages.
+    """
+    batch = 256
+    while True:
+        newest = (
+            sa.select(Message.id)
+            .join(Channel, Channel.id == Message.channel_id)
+            .where(Channel.kind.in_(CUSTOMER_CHANNEL_KINDS), channel_rule(role))
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(batch)
+            .subquery()
+        )
+        value = session.execute(
+            _questions(role)
+            .with_only_columns(sa.func.max(Message.created_at))
+            .where(Message.id.in_(sa.select(newest.c.id)))
+        ).scalar()
+        if value is not None:
+            return _aware(value)
+        if session.execute(sa.select(sa.func.count()).select_from(newest)).scalar_one() < batch:
+            return None  # every message of those channels was looked at
+        batch *= 4
 
 
 def kpi_window_end(
