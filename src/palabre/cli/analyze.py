@@ -29,6 +29,7 @@ STAGE_LABELS = {
     "root_causes": "root causes (topics)",
     "alerts": "alerts (days)",
     "trends": "trends (messages read)",
+    "churn_risk": "churn risk (customers)",
 }
 
 
@@ -86,6 +87,14 @@ def run_with_progress(
         )
     else:
         console.print("trends: no new message, unchanged", highlight=False)
+    risk = report.stage("churn_risk")
+    if risk.recomputed_all:
+        console.print(
+            f"churn risk: {risk.rows_out:,} customers scored in {risk.seconds:.1f} s",
+            highlight=False,
+        )
+    else:
+        console.print("churn risk: no new message or signal, unchanged", highlight=False)
     if deliver and settings is not None:
         deliver_and_print(sessions, settings)
     return report

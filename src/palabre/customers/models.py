@@ -39,6 +39,23 @@ class SegmentDay(Base):
     __table_args__ = (sa.Index("ix_segment_day_segment_day", "segment_id", "day"),)
 
 
+class ChurnRiskScore(Base):
+    """A customer's probability of leaving within 60 days, as the last analysis saw it
+    (``as_of``: the day after the latest analysed message). Written for every customer
+    by the ``churn_risk`` stage of ``palabre analyze``, which replaces the whole table;
+    the at-risk pages rank from it."""
+
+    __tablename__ = "churn_risk_score"
+
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    as_of: Mapped[dt.date] = mapped_column(sa.Date)
+    probability: Mapped[float] = mapped_column(sa.Float)
+
+    __table_args__ = (sa.Index("ix_churn_risk_score_probability", "probability"),)
+
+
 # -- alerts -----------------------------------------------------------------------------
 
 ALERT_KINDS = ("rule", "anomaly")

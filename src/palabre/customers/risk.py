@@ -89,6 +89,10 @@ def score_customers(
         order = order[:top]
     # Explaining is the costly part: only the customers listed are explained.
     return [
-        Risk(table.ids[i], float(probabilities[i]), model.explain(rows[i], top=reasons))
+        Risk(
+            table.ids[i],
+            float(probabilities[i]),
+            model.explain(rows[i], top=reasons) if reasons else [],
+        )
         for i in order
     ]

@@ -35,6 +35,11 @@ Trends stage
 Emerging topics over the latest months of every conversation, recomputed when messages
 were added (:mod:`palabre.pipeline.trend_run`).
 
+Churn-risk stage
+----------------
+Every customer's probability of leaving within 60 days, scored again when messages were
+added or scored (:mod:`palabre.pipeline.risk_run`); the at-risk pages rank from it.
+
 Runs are meant to run one at a time (``palabre analyze``, ``palabre demo``).
 """
 
@@ -140,6 +145,9 @@ def run_analysis(
     from palabre.pipeline.trend_run import run_trends
 
     report.stages.append(run_trends(sessions, full, progress))
+    from palabre.pipeline.risk_run import run_churn_risk
+
+    report.stages.append(run_churn_risk(sessions, full, progress))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,13 +1,15 @@
-"""How long the answer inbox takes to rank its messages, and its response-time KPIs.
+"""How long the customer-voice pages' lists take: the answer inbox, its response-time
+KPIs, and the customers at risk.
 
-    PALABRE_DATA_DIR=/path/to/workspace python benchmarks/inbox_speed.py
-    PALABRE_DATABASE_URL=postgresql+psycopg://... python benchmarks/inbox_speed.py --repeat 3
+    PALABRE_DATA_DIR=/path/to/workspace python benchmarks/customer_voice_speed.py
+    PALABRE_DATABASE_URL=postgresql+psycopg://... python benchmarks/customer_voice_speed.py
 
 It reads an existing workspace at the current schema (``PALABRE_DATA_DIR`` or
 ``PALABRE_DATABASE_URL``; ``benchmarks/web_load.py`` builds the demo at 1 M messages in
 ``benchmarks/out/web/``) as an analyst would: the first page of the inbox (every customer
-question still waiting, ranked), and the KPIs of the 30 and the 365 days up to the
-newest question. Each is timed ``--repeat`` times in one process (wall and CPU time of
+question still waiting, ranked), the KPIs of the 30 and the 365 days up to the newest
+question, and the customers at risk (all customers, as the page lists them, after a
+first call that fits the model once per process). Each is timed ``--repeat`` times in one process (wall and CPU time of
 this process; on PostgreSQL the database server's CPU is not in the CPU figure) and
 the least is printed, with the number of rows it covered.
 """
@@ -69,6 +71,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"KPIs of the {days} days up to {latest.date()}: {wall:.2f} s ({cpu:.2f} s CPU), "
                 f"{kpis[0].questions:,} questions"
             )
+        from palabre.customers.risk_data import customers_at_risk
+
+        customers_at_risk(session, actor="benchmark")  # fits the model (once per process)
+        wall, cpu, report = _timed(
+            args.repeat, lambda: customers_at_risk(session, actor="benchmark")
+        )
+        print(
+            f"customers at risk: {wall:.2f} s ({cpu:.2f} s CPU), "
+            f"{len(report.items)} listed of {report.customers:,}"
+        )
+        session.rollback()  # the views' audit records
     engine.dispose()
     return 0
 
