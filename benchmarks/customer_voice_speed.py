@@ -9,9 +9,9 @@ It reads an existing workspace at the current schema (``PALABRE_DATA_DIR`` or
 ``benchmarks/out/web/``) as an analyst would: the first page of the inbox (every customer
 question still waiting, ranked), the KPIs of the 30 and the 365 days up to the newest
 question, and the customers at risk (all customers, as the page lists them, after a
-first call that fits the model once per process). Each is timed ``--repeat`` times in one process (wall and CPU time of
-this process; on PostgreSQL the database server's CPU is not in the CPU figure) and
-the least is printed, with the number of rows it covered.
+first call that fits the model once per process). Each is timed ``--repeat`` times in
+one process (wall and CPU time of this process; on PostgreSQL the database server's CPU
+is not in the CPU figure) and the least is printed, with the number of rows it covered.
 """
 
 from __future__ import annotations

@@ -57,6 +57,15 @@ def test_the_home_page_reads_the_account_and_the_data_version_once_its_aggregate
     assert len(admin("/")) == 2
 
 
+def test_the_channel_list_is_counted_once_per_data_version(
+    company: dict[str, int], admin: Count
+) -> None:
+    # account, data version, the channels with their counts (one statement)
+    assert len(admin("/conversations")) == 3
+    # Kept while the data version stays: the account and the data version.
+    assert len(admin("/conversations")) == 2
+
+
 def test_the_directory_runs_five_statements(company: dict[str, int], admin: Count) -> None:
     admin("/people")  # the team list and the count are kept per data version from here on
     # account, data version, the page of people, their teams, their headlines
