@@ -30,7 +30,8 @@ class MessageSignal(Base):
     drifting_away: Mapped[float] = mapped_column(sa.Float)
     disappointment: Mapped[float] = mapped_column(sa.Float)
     misunderstanding: Mapped[float] = mapped_column(sa.Float)
-    suggestion: Mapped[float] = mapped_column(sa.Float)
+    # Indexed: ideas from the field are the most likely suggestions, read from the top.
+    suggestion: Mapped[float] = mapped_column(sa.Float, index=True)
     praise: Mapped[float] = mapped_column(sa.Float)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[str] = mapped_column(sa.String(32))
