@@ -21,8 +21,8 @@ from palabre.customers.risk_data import score_every_customer
 from palabre.db.base import utcnow
 from palabre.db.engine import transaction
 from palabre.fabric.models import Message
-from palabre.pipeline.models import AnalysisWatermark, MessageSignal
-from palabre.pipeline.runner import Progress, StageReport
+from palabre.pipeline.models import MessageSignal
+from palabre.pipeline.runner import Progress, StageReport, _watermark
 
 STAGE: Final = "churn_risk"
 #: bump when the model or what it reads change: the next run scores everyone again
@@ -36,11 +36,7 @@ def run_churn_risk(
     report = StageReport(STAGE)
     started = time.perf_counter()
     with transaction(sessions) as session:
-        mark = session.get(AnalysisWatermark, STAGE)
-        if mark is None:
-            mark = AnalysisWatermark(stage=STAGE, last_message_id=0, version=VERSION)
-            session.add(mark)
-            session.flush()
+        mark = _watermark(session, STAGE, VERSION)
         latest = int(session.scalar(sa.select(sa.func.max(Message.id))) or 0)
         scored = session.scalar(sa.select(sa.func.max(MessageSignal.scored_at)))
         unchanged = mark.last_message_id == latest and mark.scored_through == scored

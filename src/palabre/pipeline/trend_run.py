@@ -27,8 +27,7 @@ from palabre.innovation.trend_service import (
     replace_trends,
 )
 from palabre.innovation.trends import TrendDetector
-from palabre.pipeline.models import AnalysisWatermark
-from palabre.pipeline.runner import Progress, StageReport
+from palabre.pipeline.runner import Progress, StageReport, _watermark
 
 STAGE: Final = "trends"
 #: bump when the detector's settings or what it reads change: the next run recomputes
@@ -46,11 +45,7 @@ def run_trends(
     report = StageReport(STAGE)
     started = time.perf_counter()
     with transaction(sessions) as session:
-        mark = session.get(AnalysisWatermark, STAGE)
-        if mark is None:
-            mark = AnalysisWatermark(stage=STAGE, last_message_id=0, version=VERSION)
-            session.add(mark)
-            session.flush()
+        mark = _watermark(session, STAGE, VERSION)
         latest = int(session.scalar(sa.select(sa.func.max(Message.id))) or 0)
         if not full and mark.version == VERSION and mark.last_message_id == latest:
             if mark.finished_at is None:
