@@ -92,3 +92,18 @@ def test_lists_chosen_from_the_stored_scores_are_those_of_scoring_everyone(
     for stored, everyone in zip(from_stored, scoring_everyone, strict=True):
         assert [v for _, v, _ in stored] == pytest.approx([v for _, v, _ in everyone], rel=1e-9)
     assert len(from_stored[0]) == 10
+
+
+def test_a_customer_who_becomes_an_employee_loses_the_stored_score(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    world.build_analysed(sessions, tmp_path)
+    stored = _stored(sessions)
+    someone = min(stored)
+    with sessions.begin() as db:
+        person = db.get(Person, someone)
+        assert person is not None
+        person.kind = "employee"  # as a people import from HR would
+    # No message was added or scored: the customers changed, so the stage runs.
+    assert run_churn_risk(sessions, False, None).recomputed_all
+    assert set(_stored(sessions)) == set(stored) - {someone}

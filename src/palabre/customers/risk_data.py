@@ -7,6 +7,7 @@ session; the only write is the audit record of who looked at these named custome
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -86,6 +87,14 @@ def analysis_day(session: Session) -> dt.date | None:
 
 def _customers() -> sa.Select[int]:
     return sa.select(Person.id).where(Person.kind == "customer", Person.merged_into_id.is_(None))
+
+
+def customers_digest(session: Session) -> str:
+    """A digest of who the customers are (their ids, merged people left out)."""
+    digest = hashlib.sha256()
+    for (person_id,) in session.execute(_customers().order_by(Person.id)):
+        digest.update(f"{person_id},".encode())
+    return digest.hexdigest()
 
 
 def _window(
