@@ -270,3 +270,29 @@ def test_the_kpis_show_the_last_days_with_questions_when_the_recent_ones_have_no
     assert "voici les 30 jours jusqu’au 4 mars 2026" in french
     # A window that holds questions keeps ending now, without the notice.
     assert 'id="kpi-period"' not in client.get("/customers/inbox?days=365").text
+
+
+def test_the_page_lists_the_questions_of_its_period_and_the_api_every_one_unless_asked(
+    client_as: Callable[[str], TestClient], sessions: sessionmaker[Session]
+) -> None:
+    with transaction(sessions) as session:
+        w = dialogue_world.build(session)
+        # Waiting since two months before the others (2-4 March 2026).
+        old = w.say("old", "Bob", "support", "t-old", dialogue_world.hours(-24 * 60), "Hello?")
+        old_id = old.id
+    client = client_as("analyst")
+    # The period: the 30 days up to the newest question (none in the last 30 days).
+    recent = client.get("/customers/inbox").text
+    listed = set(re.findall(r'id="inbox-(\d+)"', recent))
+    assert len(listed) == 3
+    assert str(old_id) not in listed
+    assert "3 messages of the period need an answer" in recent
+    longer = client.get("/customers/inbox?days=90").text
+    assert str(old_id) in re.findall(r'id="inbox-(\d+)"', longer)
+    assert '<option value="90" selected>the last 90 days</option>' in longer
+    # The API lists every question still waiting, or those of the last ``days`` days.
+    every = client.get("/api/v1/customers/inbox").json()
+    assert old_id in [item["message_id"] for item in every["items"]]
+    assert every["total"] == 4
+    assert client.get("/api/v1/customers/inbox?days=30").json()["total"] == 0
+    assert client.get("/api/v1/customers/inbox?days=3650").json()["total"] == 4

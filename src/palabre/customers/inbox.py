@@ -222,7 +222,11 @@ def _segment_filter(segment_id: int | None) -> sa.ColumnElement[bool]:
 
 
 def _candidates(
-    role: str, now: dt.datetime, segment_id: int | None, channel_id: int | None
+    role: str,
+    now: dt.datetime,
+    segment_id: int | None,
+    channel_id: int | None,
+    since: dt.datetime | None = None,
 ) -> sa.Select[int, int, dt.datetime, float, float, float]:
     """The narrow rows of the messages that need an answer: what their priority needs."""
     query = (
@@ -246,6 +250,8 @@ def _candidates(
     )
     if channel_id is not None:
         query = query.where(Message.channel_id == channel_id)
+    if since is not None:
+        query = query.where(Message.created_at >= since)
     return query
 
 
@@ -294,10 +300,12 @@ def needs_answer(
     as_of: dt.datetime | None = None,
     segment_id: int | None = None,
     channel_id: int | None = None,
+    since: dt.datetime | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> Page[InboxEntry]:
-    """The customer messages that need an answer, the highest priority first.
+    """The customer messages that need an answer, the highest priority first; with
+    ``since``, only those posted from then on (the page's period).
 
     Every candidate is ranked from a narrow row (its id, author, date and three signal
     values); only the page's messages are then read whole. Loading each candidate as
@@ -306,7 +314,7 @@ def needs_answer(
     """
     page, per_page = page_bounds(page, per_page)
     now = as_of or utcnow()
-    rows = session.execute(_candidates(role, now, segment_id, channel_id)).all()
+    rows = session.execute(_candidates(role, now, segment_id, channel_id, since)).all()
     reach = reach_of(session, (person_id for _id, person_id, *_rest in rows))
     ranked = []
     for message_id, person_id, created_at, discontent, drifting_away, misunderstanding in rows:

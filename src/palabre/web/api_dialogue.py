@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from palabre.accounts.models import UserAccount
 from palabre.customers import dialogue, inbox
+from palabre.db.base import utcnow
 from palabre.web.access import authenticated, requires
 from palabre.web.api import PREFIX
 from palabre.web.deps import DbSession
@@ -102,12 +103,21 @@ def list_inbox(
     user: Answerer,
     segment: OptionalRowId = None,
     channel: OptionalRowId = None,
+    days: Annotated[int | None, Query(ge=1, le=3650)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> InboxPage:
-    """Customer messages that need an answer, the highest priority first."""
+    """Customer messages that need an answer, the highest priority first; with ``days``,
+    only those posted in the last ``days`` days (without: every one still waiting)."""
+    since = utcnow() - dt.timedelta(days=days) if days is not None else None
     found = inbox.needs_answer(
-        db, user.role, segment_id=segment, channel_id=channel, page=page, per_page=per_page
+        db,
+        user.role,
+        segment_id=segment,
+        channel_id=channel,
+        since=since,
+        page=page,
+        per_page=per_page,
     )
     return InboxPage(
         items=[InboxEntryRead.model_validate(e) for e in found.items],

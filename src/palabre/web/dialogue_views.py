@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from palabre.accounts.models import UserAccount
 from palabre.customers import dialogue, inbox
+from palabre.db.base import utcnow
 from palabre.errors import ValidationError
 from palabre.fabric import browse
 from palabre.identity.models import Segment
@@ -47,13 +48,20 @@ def inbox_page(
     answered: OptionalRowId = None,
     page: PageNumber = 1,
 ) -> HTMLResponse:
-    """Customer messages that need an answer, the most urgent first, and the response-time
-    KPIs per segment; ``answered`` names the message just answered (its notice)."""
-    found = inbox.needs_answer(db, user.role, segment_id=segment, channel_id=channel, page=page)
-    done = inbox.answered_item(db, user.role, answered) if answered is not None else None
+    """Customer messages of the period (the last ``days`` days) that need an answer, the
+    most urgent first, and the response-time KPIs of the same period per segment;
+    ``answered`` names the message just answered (its notice)."""
     # No question in the last ``days`` days (an archive, the demo): the last ``days`` days
     # that have some, said on the page.
     kpis_end = inbox.kpi_window_end(db, user.role, days=days)
+    # The list keeps to the period: a question waiting for months is listed by asking
+    # for a longer one, and every question of the history was tested at each view
+    # (4.5 s a view at 1 M messages; 0.2 s for 30 days).
+    since = (kpis_end or utcnow()) - dt.timedelta(days=days)
+    found = inbox.needs_answer(
+        db, user.role, segment_id=segment, channel_id=channel, since=since, page=page
+    )
+    done = inbox.answered_item(db, user.role, answered) if answered is not None else None
     context = {
         "found": found,
         "pager": pager(request, found),
