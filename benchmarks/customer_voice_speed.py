@@ -19,7 +19,6 @@ the least is printed, with the number of rows it covered.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from collections.abc import Callable
@@ -57,27 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     sessions = session_factory(engine)
     print(f"# {machine()}; {engine.dialect.name}, role {args.role}")
     with sessions() as session:
-        latest = inbox.latest_question_at(session, args.role)
-        if latest is None:
+        if inbox.latest_question_at(session, args.role) is None:
             raise SystemExit("no customer question in this workspace")
-        end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         wall, cpu, page = _timed(args.repeat, lambda: inbox.needs_answer(session, args.role))
         print(f"inbox, every question: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting")
-        # The page's default period: the 30 days up to the newest question here.
-        since = end - dt.timedelta(days=30)
+        # The page's default period (for an archive: the 30 days up to the newest question).
+        month = inbox.question_period(session, args.role, days=30)
         wall, cpu, page = _timed(
-            args.repeat, lambda: inbox.needs_answer(session, args.role, since=since)
+            args.repeat, lambda: inbox.needs_answer(session, args.role, since=month.start)
         )
         print(f"inbox, the page's 30 days: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting")
         for days in (30, 365):
-
+            # Both up to the end of that period, a year of history read for the second.
             def kpis_of(d: int = days) -> list[inbox.ResponseKpis]:
-                return inbox.response_kpis(session, args.role, as_of=end, days=d)
+                return inbox.response_kpis(session, args.role, as_of=month.end, days=d)
 
             wall, cpu, kpis = _timed(args.repeat, kpis_of)
             print(
-                f"KPIs of the {days} days up to {latest.date()}: {wall:.2f} s ({cpu:.2f} s CPU), "
-                f"{kpis[0].questions:,} questions"
+                f"KPIs of the {days} days up to {month.end:%Y-%m-%d %H:%M}: {wall:.2f} s "
+                f"({cpu:.2f} s CPU), {kpis[0].questions:,} questions"
             )
         from palabre.customers.risk_data import customers_at_risk
 

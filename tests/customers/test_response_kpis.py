@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -82,10 +84,14 @@ def test_the_window_ends_now_while_questions_are_recent_else_after_the_newest(
     _kpi_world(session)
     # q7, the newest question, was posted at hours(12) = 2026-03-02 21:00 UTC.
     assert inbox.latest_question_at(session, "analyst") == hours(12)
-    assert inbox.kpi_window_end(session, "analyst", days=30, now=hours(100)) is None
+    assert inbox.question_period(session, "analyst", days=30, now=hours(100)) == inbox.Period(
+        hours(100 - 30 * 24), hours(100), shifted=False
+    )
     # Nothing in the 30 days before hours(1000): the 30 days up to the newest's day.
-    end = inbox.kpi_window_end(session, "analyst", days=30, now=hours(1000))
-    assert end is not None
+    period = inbox.question_period(session, "analyst", days=30, now=hours(1000))
+    assert period.shifted
+    end = period.end
+    assert period.start == end - dt.timedelta(days=30)
     assert end.isoformat() == "2026-03-03T00:00:00+00:00"
     (overall, _gold) = inbox.response_kpis(session, "analyst", as_of=end, days=30)
     assert overall.questions == 7
@@ -93,7 +99,9 @@ def test_the_window_ends_now_while_questions_are_recent_else_after_the_newest(
 
 def test_without_a_question_the_window_ends_now(session: Session) -> None:
     assert inbox.latest_question_at(session, "analyst") is None
-    assert inbox.kpi_window_end(session, "analyst", days=30) is None
+    assert not inbox.question_period(session, "analyst", days=30).shifted
+    with pytest.raises(ValidationError, match="days"):
+        inbox.question_period(session, "analyst", days=0)
 
 
 def test_the_newest_question_is_found_behind_many_newer_messages_that_are_not(

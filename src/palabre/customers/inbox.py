@@ -569,19 +569,32 @@ def latest_question_at(session: Session, role: str) -> dt.datetime | None:
         batch *= 4
 
 
-def kpi_window_end(
+@dataclass(frozen=True)
+class Period:
+    """The questions an inbox page looks at: those posted from ``start`` to ``end``.
+    ``shifted``: none was posted in the days before now, so the period ends at the
+    midnight (UTC) after the newest question instead of now."""
+
+    start: dt.datetime
+    end: dt.datetime
+    shifted: bool
+
+
+def question_period(
     session: Session, role: str, *, days: int, now: dt.datetime | None = None
-) -> dt.datetime | None:
-    """Where the KPIs' window ends when none is asked for: None (now) while a question was
-    posted in the ``days`` before now; otherwise the midnight (UTC) after the newest
-    question, so that an imported archive or the demo, whose conversations ended a while
-    ago, shows its last ``days`` days rather than an empty table. None without questions.
-    """
-    now = now or utcnow()
+) -> Period:
+    """The last ``days`` days before now, or, when no question was posted in them but
+    earlier ones were, the ``days`` days up to the newest question: an imported archive
+    or the demo, whose conversations ended a while ago, shows its last days rather than
+    an empty list and an empty table."""
+    if days < 1:
+        raise ValidationError("days: at least 1")
+    end = now or utcnow()
     latest = latest_question_at(session, role)
-    if latest is None or latest >= now - dt.timedelta(days=days):
-        return None
-    return dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    shifted = latest is not None and latest < end - dt.timedelta(days=days)
+    if latest is not None and shifted:
+        end = dt.datetime.combine(latest.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return Period(end - dt.timedelta(days=days), end, shifted)
 
 
 def response_kpis(

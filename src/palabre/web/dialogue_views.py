@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from palabre.accounts.models import UserAccount
 from palabre.customers import dialogue, inbox
-from palabre.db.base import utcnow
 from palabre.errors import ValidationError
 from palabre.fabric import browse
 from palabre.identity.models import Segment
@@ -52,22 +51,20 @@ def inbox_page(
     most urgent first, and the response-time KPIs of the same period per segment;
     ``answered`` names the message just answered (its notice)."""
     # No question in the last ``days`` days (an archive, the demo): the last ``days`` days
-    # that have some, said on the page.
-    kpis_end = inbox.kpi_window_end(db, user.role, days=days)
-    # The list keeps to the period: a question waiting for months is listed by asking
-    # for a longer one, and every question of the history was tested at each view
-    # (4.5 s a view at 1 M messages; 0.2 s for 30 days).
-    since = (kpis_end or utcnow()) - dt.timedelta(days=days)
+    # that have some, said on the page. The list keeps to the period: a question waiting
+    # for months is listed by asking for a longer one, and every question of the history
+    # was tested at each view (4.5 s a view at 1 M messages; 0.2 s for 30 days).
+    period = inbox.question_period(db, user.role, days=days)
     found = inbox.needs_answer(
-        db, user.role, segment_id=segment, channel_id=channel, since=since, page=page
+        db, user.role, segment_id=segment, channel_id=channel, since=period.start, page=page
     )
     done = inbox.answered_item(db, user.role, answered) if answered is not None else None
     context = {
         "found": found,
         "pager": pager(request, found),
-        "kpis": inbox.response_kpis(db, user.role, days=days, as_of=kpis_end),
-        # The window's last day (it ends at the midnight after it).
-        "kpis_last_day": (kpis_end - dt.timedelta(days=1)).date() if kpis_end else None,
+        "kpis": inbox.response_kpis(db, user.role, days=days, as_of=period.end),
+        # The period's last day (it ends at the midnight after it), when it was moved.
+        "kpis_last_day": (period.end - dt.timedelta(days=1)).date() if period.shifted else None,
         "days": days,
         "segments": db.scalars(
             sa.select(Segment).where(Segment.kind == "customer").order_by(Segment.name)
