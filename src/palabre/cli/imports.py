@@ -120,7 +120,8 @@ def _print_report(report: ImportReport, *, as_json: bool) -> None:
     console.print(table)
     console.print(
         f"reactions written: {counts.reactions:,}  mentions written: {counts.mentions:,}  "
-        f"people merged by rule: {report.merges:,}  in {report.seconds:.1f} s"
+        + (f"left out (erased people): {counts.erased:,}  " if counts.erased else "")
+        + f"people merged by rule: {report.merges:,}  in {report.seconds:.1f} s"
     )
     if report.rejected:
         console.print(f"[yellow]{report.rejected:,} rejected[/]:")

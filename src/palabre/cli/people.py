@@ -11,9 +11,11 @@ from rich.table import Table
 
 from palabre.cli.context import console, state
 from palabre.db.engine import transaction
+from palabre.errors import ValidationError
 from palabre.identity import resolution, segments
 from palabre.identity.analysis import PersonView
 from palabre.identity.models import PersonMerge
+from palabre.privacy import erasure, subject_access
 from palabre.privacy.audit import system_actor
 
 app = typer.Typer(
@@ -163,6 +165,8 @@ def show(
     console.print(
         f"[bold]#{summary.id} {summary.display_name or '—'}[/] · {summary.kind}", highlight=False
     )
+    if summary.erased_at is not None:
+        console.print(f"erased on {summary.erased_at:%Y-%m-%d %H:%M} UTC", highlight=False)
     if summary.source:
         console.print(f"CRM id: {summary.source}:{summary.external_id}", highlight=False)
     if summary.merged_into_id is not None:
@@ -190,4 +194,111 @@ def show(
             identity.email or "",
             held,
         )
+    console.print(table)
+
+
+@app.command("export")
+def export_data(
+    ctx: typer.Context,
+    person: Annotated[int, typer.Argument(metavar="A", help="Person id.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the JSON here (default: standard output)."),
+    ] = None,
+) -> None:
+    """Export everything the workspace holds about a person, as JSON (subject access).
+
+    The person's merged records are included; the export is audited.
+    """
+    with transaction(state(ctx).sessions()) as session:
+        document = subject_access.export_person(session, person, actor=system_actor())
+    data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    if output is None:
+        typer.echo(data.decode())
+        return
+    # Written whole or not at all: a half-written export would look complete.
+    temporary = output.with_name(f".{output.name}.part")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(output)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ValidationError(
+            f"--output: cannot write {output}: {error.strerror or error}"
+        ) from error
+    console.print(
+        f"exported person {document['person_id']} to {output}: "
+        f"{len(document['messages']):,} messages, {len(document['identities']):,} identities",
+        highlight=False,
+    )
+
+
+@app.command()
+def erase(
+    ctx: typer.Context,
+    person: Annotated[int, typer.Argument(metavar="A", help="Person id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking (scripts).")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be erased.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Erase a person: everything that names them goes; what they counted in stays, anonymous.
+
+    Their merged records go with them. It cannot be undone, and later imports of the
+    same accounts leave them out. See docs/privacy.md.
+    """
+    with transaction(state(ctx).sessions()) as session:
+        plan = erasure.erasure_plan(session, person)
+    if not dry_run and not yes:
+        _print_erasure(plan, title=f"erasing person {plan.person_id} will change")
+        if not typer.confirm("Erase for good? This cannot be undone", default=False):
+            console.print("nothing erased")
+            raise typer.Exit(1)
+    if dry_run:
+        report = plan
+    else:
+        with transaction(state(ctx).sessions()) as session:
+            report = erasure.erase_person(session, person, actor=system_actor())
+    if as_json:
+        payload = {**report.as_dict(), "dry_run": dry_run}
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    title = (
+        f"erasing person {report.person_id} would change"
+        if dry_run
+        else f"person {report.person_id} erased"
+    )
+    _print_erasure(report, title=title)
+
+
+_ERASURE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("persons", "records of the person (merged ones too)", "kept, anonymous"),
+    ("identities", "accounts on channels", "ids replaced by a digest, names and e-mails removed"),
+    ("messages", "messages they wrote", "text, title, links removed; counts and signals kept"),
+    ("attributes", "CRM / HR attributes", "removed"),
+    ("profile_fields", "profile fields", "removed"),
+    ("accounts", "sign-in accounts", "removed"),
+    ("corrections", "analysts' corrections of their messages", "removed"),
+    ("follows", "ideas followed", "removed"),
+    ("notifications", "notifications", "removed"),
+    ("idea_roles", "roles on ideas", "removed"),
+    ("reactions", "reactions given", "kept, anonymous"),
+    ("votes", "votes and answers", "kept, anonymous"),
+    ("team_memberships", "team memberships", "kept, anonymous"),
+    ("segment_memberships", "segment memberships", "kept, anonymous"),
+    ("ideas", "ideas contributed", "kept as written, unsigned"),
+    ("comments", "comments on ideas", "kept as written, unsigned"),
+    ("statements", "statements contributed", "kept as written, unsigned"),
+)
+
+
+def _print_erasure(report: erasure.ErasureReport, *, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    table.add_column("what happens")
+    counts = report.counts.as_dict()
+    for key, label, fate in _ERASURE_ROWS:
+        table.add_row(label, f"{counts[key]:,}", fate)
     console.print(table)

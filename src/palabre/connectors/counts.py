@@ -29,6 +29,8 @@ class Counts:
     people: Tally = field(default_factory=Tally)
     reactions: int = 0
     mentions: int = 0
+    #: records left out because they belong to an erased person (palabre.privacy.erasure)
+    erased: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +41,7 @@ class Counts:
             "people": self.people.as_dict(),
             "reactions": self.reactions,
             "mentions": self.mentions,
+            "erased": self.erased,
         }
 
     def totals(self) -> dict[str, int]:

@@ -79,11 +79,20 @@ class IdentityWriter(ChannelWriter):
     def _write_identities(self, session: Session, records: Sequence[IdentityRecord]) -> None:
         latest = {r.external_id: r for r in records}
         existing = self._load_identities(session, list(latest))
+        erased = self.erased_ids_by_key(
+            session, _identity, [key for key in latest if key not in existing]
+        )
         new: list[IdentityRecord] = []
         for key, record in latest.items():
             row = existing.get(key)
             if row is None:
-                new.append(record)
+                if key in erased:
+                    # An erased person's account: nothing it says is written again.
+                    self._identities.put(key, erased[key])
+                    self.erased_identities.add(erased[key])
+                    self.counts.erased += 1
+                else:
+                    new.append(record)
                 continue
             identity_id, person_id = int(row[0]), int(row[1])
             self._identities.put(key, identity_id)
@@ -136,6 +145,13 @@ class IdentityWriter(ChannelWriter):
             return ids
         missing = sorted(key for key in wanted if key not in ids)
         existing = self._ids_by_key(session, _identity, missing)
+        # An account of an erased person is found by its digest: no new person is made
+        # for it, and its messages are left out (palabre.privacy.erasure).
+        erased = self.erased_ids_by_key(
+            session, _identity, [key for key in missing if key not in existing]
+        )
+        self.erased_identities.update(erased.values())
+        existing.update(erased)
         self._identities.update(existing)
         ids.update(existing)
         placeholders = [IdentityRecord(external_id=key) for key in missing if key not in existing]

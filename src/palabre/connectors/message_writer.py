@@ -19,6 +19,7 @@ from palabre.connectors.records import MessageRecord, Rejection
 from palabre.connectors.reply_links import ReplyLinker
 from palabre.db.base import table_of, utcnow
 from palabre.fabric.models import Mention, Message, Reaction
+from palabre.privacy.erasure_keys import ERASED_CONTENT
 
 _message = table_of(Message)
 _reaction = table_of(Reaction)
@@ -53,6 +54,21 @@ _MARK_SEEN = (
 class MessageWriter(ReplyLinker):
     """Messages (records) of one import."""
 
+    def _without_erased(self, batch: list[MessageRecord]) -> list[MessageRecord]:
+        """The messages of ``batch`` whose author was not erased; the others are counted.
+
+        An erased person's messages are neither written again nor imported anew: the
+        erasure holds for every later import of the same source.
+        """
+        erased = self.erased_identities
+        kept = [
+            m
+            for m in batch
+            if not m.author_external_id or self.identity_id(m.author_external_id) not in erased
+        ]
+        self.counts.erased += len(batch) - len(kept)
+        return kept
+
     def write_message_records(
         self, session: Session, records: Sequence[MessageRecord]
     ) -> list[Rejection]:
@@ -72,6 +88,8 @@ class MessageWriter(ReplyLinker):
             authors.update(m.mentions)
             authors.update(r.author_external_id for r in m.reactions if r.author_external_id)
         self.ensure_identities(session, authors)
+        if self.erased_identities:
+            batch = self._without_erased(batch)
         self._ensure_threads(session, batch)
         # Ids of this batch's authors and threads in plain dicts: one cache lookup per
         # author or thread instead of one per message (the caches keep what was just
@@ -138,6 +156,10 @@ class MessageWriter(ReplyLinker):
             old = existing.get(m.external_id)
             if old is not None and old[2] == run_id:
                 rejections.append(_duplicate(m))
+                continue
+            if old is not None and old[1] == ERASED_CONTENT:
+                # Erased, though its author is not (a hand-made erasure): it stays so.
+                self.counts.erased += 1
                 continue
             if old is not None and old[1] == digest:
                 unchanged_ids.append(old[0])

@@ -17,6 +17,7 @@ from palabre.connectors.bulk import rows_by_keys
 from palabre.connectors.records import AttributeValue, PersonRecord, Rejection
 from palabre.db.base import table_of, utcnow
 from palabre.identity.models import Identity, Person, PersonAttribute, Team, TeamMembership
+from palabre.privacy.erasure_keys import erased_key
 
 if TYPE_CHECKING:
     from palabre.connectors.writer import BatchWriter
@@ -121,6 +122,11 @@ def write_people(
     )
     for row in rows:
         existing[row[0]] = (int(row[1]), row[2], row[3], row[4])
+    # A CRM row of an erased person is not imported again (palabre.privacy.erasure).
+    erased = writer.erased_ids_by_key(session, _person, [k for k in keys if k not in existing])
+    for key in erased:
+        del latest[key]
+    writer.counts.erased += len(erased)
 
     now = utcnow()
     person_ids: dict[str, int] = {}
@@ -269,6 +275,10 @@ def _write_declared_identities(
                 _identity.c.source == source, _identity.c.external_id == external_id
             )
         ).first()
+        if row is None and writer.any_erased(session) and _was_erased(session, source, external_id):
+            # An erased person's account, which a CRM row still lists: left erased.
+            writer.counts.erased += 1
+            continue
         if row is None:
             session.execute(
                 _identity.insert(),
@@ -294,3 +304,13 @@ def _write_declared_identities(
                 (person_id, int(row[1]), {"source": source, "external_id": external_id})
             )
     return changed
+
+
+def _was_erased(session: Session, source: str, external_id: str) -> bool:
+    digest = erased_key(source, external_id)
+    found = session.execute(
+        sa.select(_identity.c.id).where(
+            _identity.c.source == source, _identity.c.external_id == digest
+        )
+    ).first()
+    return found is not None

@@ -95,6 +95,8 @@ class BatchWriter(MessageWriter):
         self.touched_persons: set[int] = set()
         #: (CRM person, other person, evidence): accounts a CRM row declares as its own
         self.declared_links: list[tuple[int, int, dict[str, str]]] = []
+        self.erased_identities: set[int] = set()
+        self._any_erased: bool | None = None
 
     def write(self, session: Session, batch: Sequence[object]) -> list[Rejection]:
         """Write one batch in the session's transaction; return the rejections it produced."""

@@ -27,6 +27,7 @@ from palabre.connectors.counts import Counts
 from palabre.connectors.records import Rejection
 from palabre.db.base import table_of
 from palabre.fabric.models import Message
+from palabre.privacy.erasure_keys import any_erased, erased_keys
 
 _message = table_of(Message)
 
@@ -53,6 +54,29 @@ class WriterState:
     _pending_replies: list[str]
     touched_persons: set[int]
     declared_links: list[tuple[int, int, dict[str, str]]]
+    #: identities of erased people this import met: their messages are not imported
+    erased_identities: set[int]
+    _any_erased: bool | None
+
+    def any_erased(self, session: Session) -> bool:
+        """Whether the workspace has erased people (asked once per import): only then
+        are the keys an import does not find looked up again as digests."""
+        if self._any_erased is None:
+            self._any_erased = any_erased(session)
+        return self._any_erased
+
+    def erased_ids_by_key(
+        self, session: Session, table: sa.Table, keys: Sequence[str]
+    ) -> dict[str, int]:
+        """Ids of this source's rows of ``table`` that were erased, by the external id
+        they had among ``keys`` (an erasure replaced it with its digest)."""
+        if not keys or not self.any_erased(session):
+            return {}
+        digests = erased_keys(self.source, keys)
+        return {
+            digests[digest]: row_id
+            for digest, row_id in self._ids_by_key(session, table, list(digests)).items()
+        }
 
     def _load_by_key(
         self, session: Session, table: sa.Table, columns: Sequence[str], keys: Sequence[str]

@@ -133,12 +133,18 @@ def _followers(session: Session) -> dict[str, int]:
 
 
 def _ranked_people(session: Session, segment_id: int | None) -> set[str]:
+    # An erased person is ranked no more (palabre.privacy.erasure); they stay in their
+    # segments so that its counts keep adding up.
     if segment_id is None:
         query = sa.select(Person.id).where(
-            Person.kind == "customer", Person.merged_into_id.is_(None)
+            Person.kind == "customer", Person.merged_into_id.is_(None), Person.erased_at.is_(None)
         )
     else:
-        query = sa.select(SegmentMember.person_id).where(SegmentMember.segment_id == segment_id)
+        query = (
+            sa.select(SegmentMember.person_id)
+            .join(Person, Person.id == SegmentMember.person_id)
+            .where(SegmentMember.segment_id == segment_id, Person.erased_at.is_(None))
+        )
     return {str(p) for (p,) in session.execute(query)}
 
 

@@ -244,6 +244,8 @@ def _candidates(
         .where(
             ~_employee_after(),
             sa.or_(InboxItem.id.is_(None), InboxItem.state == "needs_answer"),
+            # Nobody is left to answer, and nothing to read (palabre.privacy.erasure).
+            _author.erased_at.is_(None),
             Message.created_at <= now,
             _segment_filter(segment_id),
         )

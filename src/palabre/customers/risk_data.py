@@ -86,7 +86,10 @@ def analysis_day(session: Session) -> dt.date | None:
 
 
 def _customers() -> sa.Select[int]:
-    return sa.select(Person.id).where(Person.kind == "customer", Person.merged_into_id.is_(None))
+    # An erased person is scored no more (palabre.privacy.erasure).
+    return sa.select(Person.id).where(
+        Person.kind == "customer", Person.merged_into_id.is_(None), Person.erased_at.is_(None)
+    )
 
 
 def customers_digest(session: Session) -> str:

@@ -30,6 +30,9 @@ class Person(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
+    # Set when the person's data was erased (palabre.privacy.erasure): the row stays, with
+    # nothing that names them, so that counts, votes and signals keep adding up.
+    erased_at: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

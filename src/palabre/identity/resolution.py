@@ -86,6 +86,14 @@ def _get_person(session: Session, person_id: int) -> Person:
     return person
 
 
+def _refuse_erased(*persons: Person) -> None:
+    """An erased person's records are anonymous for good: merging them with someone, or
+    splitting them again, would tie data back to a person (palabre.privacy.erasure)."""
+    for person in persons:
+        if person.erased_at is not None:
+            raise ConflictError(f"person {person.id} was erased: it cannot be merged or unmerged")
+
+
 def _has_crm_id(person: Person) -> bool:
     return person.source is not None and person.external_id is not None
 
@@ -123,7 +131,7 @@ def root_of(session: Session, person_id: int) -> int:
     return current.id
 
 
-def _subtree(session: Session, root_id: int) -> list[int]:
+def subtree(session: Session, root_id: int) -> list[int]:
     """The person and every person merged into it, directly or through others."""
     found = [root_id]
     seen = {root_id}
@@ -214,7 +222,7 @@ def _merge(
     evidence: dict[str, Any],
 ) -> PersonMerge:
     """Carry out a merge whose checks were done by the caller."""
-    members = _subtree(session, merged.id)
+    members = subtree(session, merged.id)
     moved = 0
     for chunk in _chunks(members):
         result = session.execute(
@@ -270,6 +278,7 @@ def merge_persons(
         raise ConflictError(f"cannot merge person {survivor_id} into itself")
     survivor = _get_person(session, survivor_id)
     merged = _get_person(session, merged_id)
+    _refuse_erased(survivor, merged)
     if merged.merged_into_id is not None:
         raise ConflictError(
             f"person {merged_id} is already merged into person {root_of(session, merged_id)}"
@@ -285,7 +294,7 @@ def merge_persons(
             " (use --force if they really are the same human)"
         )
     if not force and _distinct_between(
-        session, _subtree(session, survivor_id), _subtree(session, merged_id)
+        session, subtree(session, survivor_id), subtree(session, merged_id)
     ):
         raise ConflictError(
             f"persons {survivor_id} and {merged_id} were declared distinct"
@@ -306,7 +315,7 @@ def _undo(session: Session, child: Person, *, actor: str) -> PersonMerge | None:
         )
         .order_by(PersonMerge.id.desc())
     ).first()
-    members = _subtree(session, child.id)
+    members = subtree(session, child.id)
     child.merged_into_id = None
     moved = 0
     for chunk in _chunks(members):
@@ -345,6 +354,7 @@ def unmerge(session: Session, person_id: int, *, actor: str) -> list[PersonMerge
     pair is recorded as ``distinct`` so that automatic rules do not merge it again.
     """
     person = _get_person(session, person_id)
+    _refuse_erased(person)
     if person.merged_into_id is not None:
         children = [person]
     else:
@@ -655,7 +665,7 @@ def _load_views(
         pid: (name, kind)
         for pid, name, kind in session.execute(
             sa.select(Person.id, Person.display_name, Person.kind).where(
-                Person.merged_into_id.is_(None)
+                Person.merged_into_id.is_(None), Person.erased_at.is_(None)
             )
         )
     }
@@ -772,6 +782,7 @@ class PersonSummary:
     root_id: int
     merged_person_ids: list[int] = field(default_factory=list)
     identities: list[IdentitySummary] = field(default_factory=list)
+    erased_at: dt.datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
@@ -799,7 +810,8 @@ def person_summary(session: Session, person_id: int) -> PersonSummary:
         external_id=person.external_id,
         merged_into_id=person.merged_into_id,
         root_id=root_of(session, person_id),
-        merged_person_ids=_subtree(session, person_id)[1:],
+        merged_person_ids=subtree(session, person_id)[1:],
+        erased_at=person.erased_at,
         identities=[
             IdentitySummary(
                 id=i.id,

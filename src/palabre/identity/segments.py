@@ -19,6 +19,11 @@ its whole merge tree combined as follows:
 
 A segment's ``kind`` (``customer``, ``employee``, ``any``) selects on that combined kind.
 
+An *erased* person (palabre.privacy.erasure) has no attribute left to evaluate: they
+keep the memberships they had when erased, even when a rule is edited later, so that
+a segment's history (its volumes, its signal shares) does not change; they join no
+segment made afterwards.
+
 Memory
 ------
 A refresh streams live persons by id, one page at a time, loads the attributes of that
@@ -364,6 +369,7 @@ class _Live:
     kind: str
     display_name: str | None
     locale: str | None
+    erased: bool = False
 
 
 @dataclass
@@ -385,15 +391,19 @@ def _pages(session: Session, kinds: set[str] | None) -> Iterator[list[_Live]]:
     last = None
     while True:
         query = sa.select(
-            _person.c.id, _person.c.kind, _person.c.display_name, _person.c.locale
+            _person.c.id,
+            _person.c.kind,
+            _person.c.display_name,
+            _person.c.locale,
+            _person.c.erased_at.is_not(None),
         ).where(_person.c.merged_into_id.is_(None))
         if kinds is not None:
             query = query.where(_person.c.kind.in_(sorted(kinds)))
         if last is not None:
             query = query.where(_person.c.id > last)
         page = [
-            _Live(int(pid), kind, name, locale)
-            for pid, kind, name, locale in session.execute(
+            _Live(int(pid), kind, name, locale, bool(erased))
+            for pid, kind, name, locale, erased in session.execute(
                 query.order_by(_person.c.id).limit(PAGE_SIZE)
             )
         ]
@@ -527,7 +537,12 @@ def _refresh_many(session: Session, segments: Sequence[Segment]) -> dict[int, Re
         fields = _person_fields(session, merged_ids)
         attributes = _attributes(session, [live.id for live in page] + merged_ids)
         matched: list[set[int]] = [set() for _ in plans]
+        kept = _erased_memberships(session, [live.id for live in page if live.erased])
+        for index, plan in enumerate(plans):
+            matched[index].update(kept.get(plan.segment.id, ()))
         for live in page:
+            if live.erased:
+                continue
             kind, values = _combined_values(live, trees[live.id], fields, attributes)
             for index, plan in enumerate(plans):
                 if _selects(plan.segment.kind, kind) and plan.rule.evaluate(values):
@@ -544,6 +559,20 @@ def _refresh_many(session: Session, segments: Sequence[Segment]) -> dict[int, Re
         plan.segment.computed_at = now
     session.flush()
     return {plan.segment.id: RefreshResult(plan.added, plan.removed, plan.total) for plan in plans}
+
+
+def _erased_memberships(session: Session, erased: Sequence[int]) -> dict[int, set[int]]:
+    """``segment -> erased persons`` among ``erased``: the memberships they keep."""
+    kept: dict[int, set[int]] = {}
+    for chunk in _chunks(erased):
+        rows = session.execute(
+            sa.select(_member.c.segment_id, _member.c.person_id).where(
+                _member.c.person_id.in_(chunk)
+            )
+        )
+        for segment_id, person_id in rows:
+            kept.setdefault(int(segment_id), set()).add(int(person_id))
+    return kept
 
 
 def _store(

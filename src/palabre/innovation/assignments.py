@@ -29,6 +29,7 @@ from palabre.innovation.roles import Load, RoleSuggestions, suggest_roles
 from palabre.innovation.service import ParticipationDeniedError, get_idea, is_manager
 from palabre.people.service import Viewer
 from palabre.privacy import audit
+from palabre.privacy.erasure_keys import erased_person_ids
 
 #: Stages at which an idea no longer needs carrying (they do not count in a load).
 CLOSED_STAGES: Final[tuple[str, ...]] = ("adopted", "declined", "duplicate")
@@ -80,10 +81,10 @@ def find_person(session: Session, ref: str) -> Person:
         raise ValidationError("person: give a person's id or name")
     if text.isdigit():
         person = session.get(Person, int(text))
-        if person is None or person.merged_into_id is not None:
+        if person is None or person.merged_into_id is not None or person.erased_at is not None:
             raise NotFoundError(f"person: no person {text}")
         return person
-    alive = sa.select(Person).where(Person.merged_into_id.is_(None))
+    alive = sa.select(Person).where(Person.merged_into_id.is_(None), Person.erased_at.is_(None))
     found = list(session.scalars(alive.where(sa.func.lower(Person.display_name) == text.lower())))
     if not found:
         escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -111,7 +112,7 @@ def assign(session: Session, viewer: Viewer, idea_id: int, role: str, person_id:
     if idea.merged_into_id is not None:
         raise ConflictError(f"idea {idea.id} was merged into idea {idea.merged_into_id}")
     person = session.get(Person, person_id)
-    if person is None or person.merged_into_id is not None:
+    if person is None or person.merged_into_id is not None or person.erased_at is not None:
         raise NotFoundError(f"person: no person {person_id}")
     held = session.scalar(
         sa.select(IdeaRole.id).where(
@@ -250,7 +251,13 @@ def suggestions(session: Session, viewer: Viewer, idea_id: int) -> RoleSuggestio
     """
     _manager(viewer)
     idea, _ = get_idea(session, viewer, idea_id)
-    found = suggest_roles(session, idea.title, idea.body, load=load_counter(session))
+    found = suggest_roles(
+        session,
+        idea.title,
+        idea.body,
+        load=load_counter(session),
+        excluded=erased_person_ids(session),
+    )
     audit.record(
         session,
         actor=viewer.actor,

@@ -30,6 +30,7 @@ from palabre.innovation.leaders import (
     community_leaders,
     topical_authority,
 )
+from palabre.privacy.erasure_keys import erased_person_ids
 from palabre.text.stopwords import stop_words
 from palabre.text.terms import BOUNDARY, JOINER, fold, guess_language, tokens
 
@@ -258,7 +259,9 @@ def leaders_report(
         raise ValidationError("since: must come before until")
     found = graph_communities(session, since=since, until=until, seed=seed, public_only=public_only)
     membership = np.asarray(found.membership, dtype=np.int64)
-    listed = community_leaders(found.graph, membership, top=top)
+    listed = community_leaders(
+        found.graph, membership, top=top, excluded=erased_person_ids(session)
+    )
     total = int(membership.max(initial=0))
     if community is not None:
         listed = [c for c in listed if c.number == community]

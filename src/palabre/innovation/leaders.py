@@ -215,9 +215,12 @@ def community_leaders(
     *,
     top: int = 5,
     min_size: int = MIN_COMMUNITY,
+    excluded: frozenset[int] = frozenset(),
 ) -> list[Community]:
     """The communities of ``membership`` with at least ``min_size`` members, and each
-    one's ``top`` leaders by :func:`ranking` inside the community."""
+    one's ``top`` leaders by :func:`ranking` inside the community.
+
+    A person in ``excluded`` (erased) counts in the graph but is never listed."""
     g = graph.graph
     cores = coreness(graph)
     deepest = int(cores.max()) if len(cores) else 0
@@ -229,7 +232,7 @@ def community_leaders(
         sub = g.induced_subgraph(members.tolist(), implementation="create_from_scratch")
         # induced_subgraph keeps vertex order: sub vertex i is members[i]
         rank = influence(sub)
-        order = ranking(sub).tolist()
+        order = [i for i in ranking(sub).tolist() if int(graph.people[members[i]]) not in excluded]
         targets = np.asarray([t for _, t in sub.get_edgelist()], dtype=np.int64)
         received = {
             k: np.bincount(targets, weights=sub.es[k], minlength=len(members)).astype(np.int64)

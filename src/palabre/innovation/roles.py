@@ -101,9 +101,12 @@ def suggest_roles(
     until: dt.datetime | None = None,
     per_role: int = 3,
     seed: int = 0,
+    excluded: frozenset[int] = frozenset(),
 ) -> RoleSuggestions:
     """Suggest people for each role of an idea from its ``title`` and ``body`` (see the
-    module docstring for the rules). Read-only; deterministic for a given ``seed``."""
+    module docstring for the rules). Read-only; deterministic for a given ``seed``.
+
+    Nobody in ``excluded`` (erased people) is suggested."""
     if not title.strip():
         raise ValidationError("title: an idea needs a title to suggest people for it")
     terms = topic_terms(f"{title}\n{body}", language, label=title)
@@ -147,6 +150,11 @@ def suggest_roles(
             share = 1.0 - (places[i] - 1) / len(members)
             local[int(graph.people[v])] = (number, share, places[i], len(members))
 
+    for person in excluded:
+        authority.pop(person, None)
+        started.pop(person, None)
+        local.pop(person, None)
+        global_rank.pop(person, None)
     candidates = set(authority) | set(local)
     loads = {p: int(n) for p, n in load(sorted(candidates)).items()}
     chosen: set[int] = set()

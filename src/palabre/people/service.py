@@ -233,6 +233,7 @@ def _directory_statements(
     (filters are added to them)."""
     where = (
         Person.merged_into_id.is_(None),
+        Person.erased_at.is_(None),
         prepared.among_constants(Person.kind, kinds) if kinds else sa.false(),
     )
     counted = sa.select(sa.func.count()).select_from(Person).where(*where)
@@ -381,7 +382,12 @@ class OpenedPerson:
 
 
 _PERSON_ROW: Final = sa.select(
-    Person.id, Person.kind, Person.display_name, Person.locale, Person.merged_into_id
+    Person.id,
+    Person.kind,
+    Person.display_name,
+    Person.locale,
+    Person.merged_into_id,
+    Person.erased_at,
 ).where(Person.id == sa.bindparam("id"))
 
 
@@ -409,7 +415,12 @@ def open_person(session: Session, viewer: Viewer, person_id: int) -> OpenedPerso
     """
     person = _live_person_row(session, person_id)
     own = root_id(session, viewer.person_id)
-    if person is None or not may_view_person(viewer, person.id, person.kind, own_id=own):
+    if (
+        person is None
+        # An erased person has no page: nothing is left to show (palabre.privacy.erasure).
+        or person.erased_at is not None
+        or not may_view_person(viewer, person.id, person.kind, own_id=own)
+    ):
         raise NotFoundError(f"no person {person_id} that you may see")
     return OpenedPerson(
         person.id, person.kind, person.display_name, person.locale, person.id == own

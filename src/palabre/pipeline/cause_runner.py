@@ -60,6 +60,7 @@ from palabre.pipeline.runner import (
     membership_digest,
 )
 from palabre.pipeline.stage import Engine
+from palabre.privacy.erasure_keys import ERASED_CONTENT
 from palabre.text.topics import TopicTerms, match_topics
 
 FIT_SAMPLE: Final = 30_000
@@ -302,7 +303,12 @@ def _assign(
         topics = _active_topics(session)
     if topics.height == 0:
         return 0
-    query = _watched_messages().outerjoin(_mt, _mt.c.message_id == _message.c.id)
+    query = (
+        _watched_messages()
+        .outerjoin(_mt, _mt.c.message_id == _message.c.id)
+        # An erased message keeps its topic (palabre.privacy.erasure): its words are gone.
+        .where(_message.c.content_hash != ERASED_CONTENT)
+    )
     if not everything:
         query = query.where(
             sa.or_(_mt.c.message_id.is_(None), _mt.c.content_hash != _message.c.content_hash)

@@ -68,6 +68,7 @@ from palabre.identity.models import Identity, PersonMerge, Segment, SegmentMembe
 from palabre.pipeline.models import AnalysisWatermark, MessageSignal
 from palabre.pipeline.stage import Engine, LocalEngine
 from palabre.pipeline.stages import SIGNALS, ScoreStage, SegmentDayStage, model_version
+from palabre.privacy.erasure_keys import ERASED_CONTENT
 from palabre.text import service as text_service
 
 #: messages read, scored and written per transaction
@@ -206,6 +207,9 @@ def read_watermarks(session: Session) -> list[AnalysisWatermark]:
 def _to_score(after_id: int, watermark: int, version: str) -> sa.ColumnElement[bool]:
     return sa.and_(
         _message.c.id > after_id,
+        # An erased message keeps the probabilities measured on its words, even when
+        # the model changes or ``--full`` scores everything (palabre.privacy.erasure).
+        _message.c.content_hash != ERASED_CONTENT,
         sa.or_(
             _message.c.id > watermark,
             _signal.c.message_id.is_(None),

@@ -41,6 +41,7 @@ from palabre.web import (
     model_views,
     pages,
     people_views,
+    privacy_views,
     trends_views,
 )
 from palabre.web.access import route_policies, undeclared_routes
@@ -119,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(people_views.router)
+    app.include_router(privacy_views.router)
+    app.include_router(privacy_views.api_router)
     app.include_router(conversations_views.router)
     app.include_router(alerts_views.router)
     app.include_router(customers_views.router)
