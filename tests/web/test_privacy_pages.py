@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.fabric.models import Message
 from palabre.identity.models import Person
-from tests.people.data import import_company, person_id
+from tests.people.data import import_company, person_id, thread_of
 from tests.web.conftest import Account, csrf_of, sign_in
 
 SignIn = Callable[..., TestClient]
@@ -128,6 +128,17 @@ def test_an_administrator_erases_a_person_after_typing_their_number(
             sa.select(Message.text).where(Message.external_id.in_(["s1", "s3"]))
         ).all()
     assert texts == ["", ""]
+    # Her messages keep their place in the thread, without a word or a name.
+    with sessions() as db:
+        thread = thread_of(db, "s1")
+    shown = admin.get(f"/conversations/threads/{thread}").text
+    assert shown.count("Erased at its author's request.") == 2
+    assert shown.count("Erased person") == 2
+    assert "erased:" not in shown
+    # She opened it: its title was her words, and its link pointed to her post.
+    assert "Livraison en retard" not in shown
+    assert "support.example.com/t/1" not in shown
+    assert "Désolé, nous vérifions la LIVRAISON." in shown  # Alice's answer stays
     # A second erasure is a conflict, not a second pass.
     assert admin.get(f"/people/{denise}/erase").status_code == 409
 

@@ -12,6 +12,7 @@ from palabre.connectors.identity_writer import IdentityWriter
 from palabre.connectors.records import MessageRecord, ThreadRecord
 from palabre.db.base import table_of
 from palabre.fabric.models import Thread
+from palabre.privacy.erasure_keys import threads_opened_by_erased
 
 _thread = table_of(Thread)
 _THREAD_COLUMNS = ("source", "external_id", "channel_id", "title", "url", "created_at")
@@ -28,6 +29,12 @@ class ThreadWriter(IdentityWriter):
     def _write_threads(self, session: Session, records: Sequence[ThreadRecord]) -> None:
         latest = {r.external_id: r for r in records}
         existing = self._load_threads(session, list(latest))
+        # A thread an erased person opened keeps no title or link of theirs.
+        frozen = (
+            threads_opened_by_erased(session, [int(row[0]) for row in existing.values()])
+            if existing and self.any_erased(session)
+            else set()
+        )
         new_rows: list[dict[str, Any]] = []
         for key, record in latest.items():
             values = {
@@ -41,6 +48,8 @@ class ThreadWriter(IdentityWriter):
                 new_rows.append({**values, "source": self.source, "external_id": key})
                 continue
             self._threads.put(key, int(row[0]))
+            if int(row[0]) in frozen:
+                values.update(title=None, url=None)
             old = dict(zip(("channel_id", "title", "url", "created_at"), row[1:], strict=True))
             if old == values:
                 self.counts.threads.unchanged += 1

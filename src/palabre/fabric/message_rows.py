@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from palabre.fabric.models import Message
 from palabre.identity.models import Identity, Person
+from palabre.privacy.erasure_keys import ERASED_PREFIX
 
 SAFE_URL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 
@@ -44,6 +45,8 @@ class Author:
     handle: str | None
     person_id: int | None
     person_kind: str | None
+    #: the author's data was erased (palabre.privacy.erasure): no name, no link
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ class MessageView:
     channel_name: str | None = None
     channel_kind: str | None = None
 
+    @property
+    def erased(self) -> bool:
+        """Its author's data was erased: its words are gone (palabre.privacy.erasure)."""
+        return self.author.erased
+
 
 @dataclass(frozen=True)
 class ThreadView:
@@ -168,6 +176,9 @@ def with_authors(select: sa.Select[Any]) -> sa.Select[Any]:
 def _author(row: sa.Row[Any]) -> Author:
     if row.identity_id is None:
         return Author(None, "?", None, None, None)
+    if row.identity_external_id.startswith(ERASED_PREFIX):
+        # Pages say "erased person" in the reader's language; never the digest.
+        return Author(row.identity_id, "", None, None, row.person_kind, erased=True)
     name = row.person_name or row.identity_name or row.identity_handle or row.identity_external_id
     return Author(
         identity_id=row.identity_id,

@@ -44,7 +44,7 @@ from palabre.customers.dialogue_models import InboxItem
 from palabre.customers.models import ChurnRiskScore, MessageTopic
 from palabre.db.base import utcnow
 from palabre.errors import ConflictError, NotFoundError
-from palabre.fabric.models import Message, Reaction
+from palabre.fabric.models import Message, Reaction, Thread
 from palabre.identity.models import (
     Identity,
     Person,
@@ -68,7 +68,7 @@ from palabre.innovation.models import (
 from palabre.people.models import ProfileField
 from palabre.pipeline.models import MessageSignal
 from palabre.privacy import audit
-from palabre.privacy.erasure_keys import ERASED_CONTENT, erased_key
+from palabre.privacy.erasure_keys import ERASED_CONTENT, erased_key, threads_opened_by_erased
 from palabre.text.models import SignalCorrection
 
 _CHUNK: Final = 500
@@ -249,6 +249,19 @@ def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureRepo
         MessageTopic.message_id,
         messages,
     )
+    # A thread they opened was titled with their words (a subject, a topic's name).
+    session.flush()
+    threads = sorted(
+        {
+            int(tid)
+            for start in range(0, len(messages), _CHUNK)
+            for tid in session.scalars(
+                sa.select(Message.thread_id).where(Message.id.in_(messages[start : start + _CHUNK]))
+            )
+        }
+    )
+    opened = sorted(threads_opened_by_erased(session, threads))
+    _in_chunks(session, sa.update(Thread).values(title=None, url=None), Thread.id, opened)
     _in_chunks(session, sa.delete(SignalCorrection), SignalCorrection.message_id, messages)
     # The link to the question at its source names the customer's post.
     _in_chunks(

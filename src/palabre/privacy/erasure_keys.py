@@ -7,12 +7,13 @@ needs only these few names.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from palabre.fabric.models import Message
 from palabre.identity.models import Person
 
 #: The ``content_hash`` of an erased message, of its signals and of its topic row. No
@@ -22,6 +23,8 @@ from palabre.identity.models import Person
 ERASED_CONTENT: Final = "erased"
 #: How an erased identity's or person's external id starts.
 ERASED_PREFIX: Final = "erased:"
+
+_CHUNK: Final = 500
 
 
 def erased_key(source: str, external_id: str) -> str:
@@ -49,3 +52,31 @@ def erased_person_ids(session: Session) -> frozenset[int]:
         int(pid)
         for pid in session.scalars(sa.select(Person.id).where(Person.erased_at.is_not(None)))
     )
+
+
+def threads_opened_by_erased(session: Session, thread_ids: Sequence[int]) -> set[int]:
+    """The threads among ``thread_ids`` whose first message was erased: their title and
+    link were the erased person's words, and stay removed."""
+    opener = aliased(Message)
+    earlier = aliased(Message)
+    found: set[int] = set()
+    for start in range(0, len(thread_ids), _CHUNK):
+        chunk = thread_ids[start : start + _CHUNK]
+        before = sa.exists().where(
+            earlier.thread_id == opener.thread_id,
+            sa.or_(
+                earlier.created_at < opener.created_at,
+                sa.and_(earlier.created_at == opener.created_at, earlier.id < opener.id),
+            ),
+        )
+        found.update(
+            int(tid)
+            for tid in session.scalars(
+                sa.select(opener.thread_id).where(
+                    opener.thread_id.in_(chunk),
+                    opener.content_hash == ERASED_CONTENT,
+                    ~before,
+                )
+            )
+        )
+    return found
