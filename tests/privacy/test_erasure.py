@@ -18,6 +18,7 @@ from palabre.accounts import service as accounts
 from palabre.accounts.models import UserAccount
 from palabre.connectors.importer import import_path
 from palabre.customers.models import ChurnRiskScore, SegmentDay
+from palabre.db.base import Base, import_all_models
 from palabre.db.engine import transaction
 from palabre.errors import ConflictError, NotFoundError
 from palabre.fabric.models import Message
@@ -333,3 +334,18 @@ def test_the_people_of_the_world_are_those_the_tests_expect() -> None:
     authors = [row["author"] for row in message_rows(40)]
     assert (authors.count("claire"), authors.count("paul")) == (16, 8)
     assert PEOPLE[0][:2] == ("C1", "Claire Roux")
+
+
+def test_every_table_about_people_has_a_fate_on_erasure() -> None:
+    """A table added later that points at a person or an identity must say what an
+    erasure does to it (palabre.privacy.erasure.FATES), or this fails."""
+    import_all_models()
+    about_people = {
+        table.name
+        for table in Base.metadata.sorted_tables
+        for key in table.foreign_keys
+        if key.column.table.name in ("person", "identity")
+    }
+    assert about_people <= set(erasure.FATES), sorted(about_people - set(erasure.FATES))
+    assert set(erasure.FATES) - about_people <= {"person", "identity"}
+    assert set(erasure.FATES.values()) == {"removed", "anonymous", "as written"}

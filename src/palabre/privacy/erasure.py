@@ -73,6 +73,36 @@ from palabre.text.models import SignalCorrection
 
 _CHUNK: Final = 500
 
+#: What an erasure does to every table that points at a person or an identity
+#: (``tests/privacy/test_erasure.py`` checks none is missing): ``removed`` (their rows
+#: go), ``anonymous`` (rows kept; what named them is removed or was never there) or
+#: ``as written`` (campaign contributions others answered, kept unsigned).
+FATES: Final[dict[str, str]] = {
+    "person": "anonymous",
+    "identity": "anonymous",
+    "message": "anonymous",
+    "reaction": "anonymous",
+    "mention": "anonymous",
+    "person_attribute": "removed",
+    "profile_field": "removed",
+    "user_account": "removed",
+    "churn_risk_score": "removed",
+    "idea_follow": "removed",
+    "notification": "removed",
+    "idea_role": "removed",
+    "team_membership": "anonymous",
+    "segment_member": "anonymous",
+    "person_merge": "anonymous",
+    "match_decision": "anonymous",
+    "idea_vote": "anonymous",
+    "statement_vote": "anonymous",
+    "pairwise_answer": "anonymous",
+    "vote_transfer": "anonymous",
+    "idea": "as written",
+    "idea_comment": "as written",
+    "statement": "as written",
+}
+
 
 @dataclass(frozen=True)
 class ErasureCounts:
