@@ -56,6 +56,16 @@ sa.Index(
 )
 
 
+# The erased persons (migration 0019): few, asked for by imports and person-level
+# rankings; a partial index holds only them.
+sa.Index(
+    "ix_person_erased",
+    Person.erased_at,
+    sqlite_where=Person.erased_at.is_not(None),
+    postgresql_where=Person.erased_at.is_not(None),
+)
+
+
 class Identity(Base):
     """One account of a person on one source: a Slack user, an e-mail address, a forum login."""
 

@@ -23,9 +23,18 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("person", sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+    # Only the erased rows (few): imports and rankings ask for them.
+    op.create_index(
+        "ix_person_erased",
+        "person",
+        ["erased_at"],
+        sqlite_where=sa.text("erased_at IS NOT NULL"),
+        postgresql_where=sa.text("erased_at IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_person_erased", table_name="person")
     # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later): a batch operation
     # would copy the table and lose its expression index ix_person_directory.
     op.drop_column("person", "erased_at")
