@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 
 from palabre.cli.main import app
 from palabre.config import Settings
+from palabre.db.engine import transaction
 from palabre.errors import ConflictError, ValidationError
 from palabre.identity.models import Person
+from palabre.privacy import erasure
 from tests.people.data import import_company, person_id
 
 runner = CliRunner()
@@ -110,3 +112,24 @@ def test_a_dry_run_reports_and_yes_erases(
             )
             == 1
         )
+
+
+def test_erasure_requests_are_listed_until_the_person_is_erased(
+    settings: Settings, denise: int, sessions: sessionmaker[Session]
+) -> None:
+    code, output = people(settings, "erasure-requests")
+    assert code == 0
+    assert "nobody is waiting" in output
+    with transaction(sessions) as session:
+        first = erasure.request_erasure(session, denise, actor="user:denise")
+    with transaction(sessions) as session:
+        again = erasure.request_erasure(session, denise, actor="user:denise")
+    assert again.requested_at == first.requested_at
+    code, output = people(settings, "erasure-requests", "--json")
+    assert code == 0
+    assert [(r["person_id"], r["display_name"], r["actor"]) for r in json.loads(output)] == [
+        (denise, "Denise Favre", "user:denise")
+    ]
+    people(settings, "erase", str(denise), "--yes")
+    code, output = people(settings, "erasure-requests", "--json")
+    assert json.loads(output) == []

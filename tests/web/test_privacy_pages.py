@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.fabric.models import Message
 from palabre.identity.models import Person
+from palabre.privacy.models import AuditEntry
 from tests.people.data import import_company, person_id, thread_of
 from tests.web.conftest import Account, csrf_of, sign_in
 
@@ -169,3 +170,41 @@ def test_the_api_erases_only_with_the_id_repeated_and_can_say_what_it_would_do(
     refused = other.post(f"/api/v1/people/{company['alice']}/erase", json={"confirm": 1})
     assert refused.status_code == 403
     assert not _erased(sessions, company["alice"])
+
+
+def test_a_person_asks_to_be_erased_and_the_administrators_see_it_until_it_is_done(
+    company: dict[str, int], signed_in: SignIn, sessions: sessionmaker[Session]
+) -> None:
+    denise = company["denise"]
+    her = signed_in("customer", denise)
+    own = her.get(f"/people/{denise}").text
+    assert 'action="/me/erasure-request"' in own
+    asked = her.post("/me/erasure-request", data={"csrf_token": csrf_of(her)})
+    assert asked.status_code == 303
+    assert asked.headers["location"] == f"/people/{denise}?erasure=requested"
+    page = her.get(f"/people/{denise}").text
+    assert "for your data to be erased: an administrator will erase it." in page
+    assert 'action="/me/erasure-request"' not in page
+    # Asking twice records one request.
+    assert her.post("/me/erasure-request", data={"csrf_token": csrf_of(her)}).status_code == 303
+    with sessions() as db:
+        requests = db.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "person.erasure_requested")
+        ).all()
+    assert [(r.actor, r.subject_id) for r in requests] == [
+        ("user:customer-" + str(denise), str(denise))
+    ]
+    assert not _erased(sessions, denise)
+
+    admin = signed_in("admin")
+    overview = admin.get("/admin").text
+    assert f'href="/people/{denise}/erase">Denise Favre</a>' in overview
+    token = csrf_of(admin)
+    admin.post(f"/people/{denise}/erase", data={"csrf_token": token, "confirm": str(denise)})
+    assert "Nobody is waiting for their data to be erased." in admin.get("/admin").text
+
+
+def test_an_account_without_a_person_has_nothing_to_erase(signed_in: SignIn) -> None:
+    admin = signed_in("admin")
+    answer = admin.post("/me/erasure-request", data={"csrf_token": csrf_of(admin)})
+    assert answer.status_code == 422

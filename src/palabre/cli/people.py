@@ -272,6 +272,39 @@ def erase(
     _print_erasure(report, title=title)
 
 
+@app.command("erasure-requests")
+def erasure_requests(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List the people who asked for their data to be erased and are not erased yet."""
+    with transaction(state(ctx).sessions()) as session:
+        waiting = erasure.pending_requests(session)
+    if as_json:
+        payload = [
+            {
+                "person_id": r.person_id,
+                "display_name": r.display_name,
+                "requested_at": r.requested_at.isoformat(),
+                "actor": r.actor,
+            }
+            for r in waiting
+        ]
+        typer.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not waiting:
+        console.print("nobody is waiting for their data to be erased")
+        return
+    table = Table(title="erasure requests")
+    for column in ("person", "asked on", "by"):
+        table.add_column(column)
+    for r in waiting:
+        table.add_row(
+            f"#{r.person_id} {r.display_name or '—'}", f"{r.requested_at:%Y-%m-%d}", r.actor
+        )
+    console.print(table)
+
+
 _ERASURE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("persons", "records of the person (merged ones too)", "kept, anonymous"),
     ("identities", "accounts on channels", "ids replaced by a digest, names and e-mails removed"),

@@ -69,6 +69,7 @@ from palabre.people.models import ProfileField
 from palabre.pipeline.models import MessageSignal
 from palabre.privacy import audit
 from palabre.privacy.erasure_keys import ERASED_CONTENT, erased_key, threads_opened_by_erased
+from palabre.privacy.models import AuditEntry
 from palabre.text.models import SignalCorrection
 
 _CHUNK: Final = 500
@@ -365,3 +366,76 @@ def _account_ids(session: Session, persons: Sequence[int]) -> list[int]:
             session.scalars(sa.select(UserAccount.id).where(UserAccount.person_id.in_(chunk)))
         )
     return found
+
+
+# -- requests -----------------------------------------------------------------------------
+
+#: The audit action of a person's request to be erased (the log is the request's record).
+REQUESTED: Final = "person.erasure_requested"
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """A person's request to be erased that no administrator has acted on yet."""
+
+    person_id: int
+    display_name: str | None
+    requested_at: dt.datetime
+    actor: str
+
+
+def request_erasure(session: Session, person_id: int, *, actor: str) -> ErasureRequest:
+    """Record that ``person_id`` (after merges) asks to be erased; an administrator acts.
+
+    A person asks for themself (the web page's rule); asking again while a request waits
+    changes nothing and returns the first one. Audited (``person.erasure_requested``).
+    """
+    root, _ = _target(session, person_id)
+    waiting = next((r for r in pending_requests(session) if r.person_id == root.id), None)
+    if waiting is not None:
+        return waiting
+    entry = audit.record(
+        session, actor=actor, action=REQUESTED, subject_type="person", subject_id=root.id
+    )
+    session.flush()
+    return ErasureRequest(root.id, root.display_name, entry.at, actor)
+
+
+def pending_request_of(session: Session, person_id: int) -> dt.datetime | None:
+    """When ``person_id`` asked to be erased, if they did (their own page shows it)."""
+    at: dt.datetime | None = session.scalar(
+        sa.select(AuditEntry.at)
+        .where(
+            AuditEntry.subject_type == "person",
+            AuditEntry.subject_id == str(person_id),
+            AuditEntry.action == REQUESTED,
+        )
+        .order_by(AuditEntry.id)
+        .limit(1)
+    )
+    return at
+
+
+def pending_requests(session: Session) -> list[ErasureRequest]:
+    """Requests to be erased of people not erased yet, oldest first (one per person)."""
+    rows = session.execute(
+        sa.select(AuditEntry.subject_id, AuditEntry.at, AuditEntry.actor)
+        .where(AuditEntry.action == REQUESTED, AuditEntry.subject_type == "person")
+        .order_by(AuditEntry.id)
+    ).all()
+    first: dict[int, tuple[dt.datetime, str]] = {}
+    for subject, at, actor in rows:
+        if subject is not None and subject.isdigit():
+            first.setdefault(int(subject), (at, actor))
+    if not first:
+        return []
+    people = {
+        person.id: person
+        for person in _rows(session, Person, sorted(first))
+        if person.erased_at is None and person.merged_into_id is None
+    }
+    return [
+        ErasureRequest(pid, people[pid].display_name, at, actor)
+        for pid, (at, actor) in first.items()
+        if pid in people
+    ]

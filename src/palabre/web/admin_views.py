@@ -24,6 +24,7 @@ from palabre.connectors.models import ImportRun
 from palabre.errors import ConflictError, PalabreError, RuleSyntaxError
 from palabre.identity import segments as segment_service
 from palabre.identity.models import Segment
+from palabre.privacy import erasure
 from palabre.web.access import requires
 from palabre.web.admin_imports import KIND_LABELS, signed_in
 from palabre.web.deps import DbSession
@@ -71,6 +72,7 @@ def overview(request: Request, db: DbSession) -> HTMLResponse:
         "runs": recent,
         "jobs": import_jobs(db),
         "kind_labels": KIND_LABELS,
+        "erasure_requests": erasure.pending_requests(db),
     }
     return render(request, "admin/overview.html", context)
 

@@ -18,6 +18,7 @@ from palabre.fabric.browse import Page
 from palabre.people import service
 from palabre.people.models import VISIBILITIES
 from palabre.people.service import PROFILE_FIELDS, FieldChange, Profile
+from palabre.privacy import erasure
 from palabre.web.access import authenticated, requires
 from palabre.web.deps import DbSession
 from palabre.web.i18n import N_
@@ -185,6 +186,8 @@ def profile_page(
             db, viewer, person_id, page=page, opened=person
         )
         context = _profile_context(request, user, profile, contributions)  # type: ignore[arg-type]
+        if profile.is_self:
+            context["erasure_requested"] = erasure.pending_request_of(db, person.id)
         return render(request, "people/profile.html", context, user=user)
 
 

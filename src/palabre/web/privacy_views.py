@@ -9,7 +9,7 @@ from typing import Annotated, Final
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -147,6 +147,17 @@ async def erase_person(
         )
     report = erasure.erase_person(db, person_id, actor=f"user:{user.username}")
     return _erase_page(request, db, user, report, done=True)
+
+
+@router.post("/me/erasure-request")
+def request_erasure(db: DbSession, user: Annotated[UserAccount, authenticated()]) -> Response:
+    """A person asks for their data to be erased; an administrator acts (audited)."""
+    if user.person_id is None:
+        raise ValidationError(
+            "your account is not linked to a person: there is no data of yours to erase"
+        )
+    made = erasure.request_erasure(db, user.person_id, actor=f"user:{user.username}")
+    return RedirectResponse(f"/people/{made.person_id}?erasure=requested", status_code=303)
 
 
 # -- JSON API -----------------------------------------------------------------------------
