@@ -28,8 +28,8 @@ def _account(server: LiveServer, username: str, role: str, person: str | None) -
     return linked
 
 
-def test_a_member_downloads_her_data_from_her_profile(
-    live_server: LiveServer, page: Page, tmp_path: Path
+def test_a_member_downloads_her_data_and_asks_to_be_erased_from_her_profile(
+    live_server: LiveServer, page: Page, tmp_path: Path, screenshot: Callable[[Page, str], Path]
 ) -> None:
     import_company(live_server.sessions)
     alice = _account(live_server, "alice", "member", "Alice Martin")
@@ -44,6 +44,10 @@ def test_a_member_downloads_her_data_from_her_profile(
     download.save_as(saved)
     document = json.loads(saved.read_text(encoding="utf-8"))
     assert document["persons"][0]["display_name"] == "Alice Martin"
+    screenshot(page, "own-profile")
+    page.get_by_role("button", name="Ask for my data to be erased").click()
+    expect(page.get_by_role("status")).to_contain_text("an administrator will erase it")
+    expect(page.get_by_role("button", name="Ask for my data to be erased")).to_have_count(0)
     assert errors == []
 
 
