@@ -4,22 +4,30 @@ the window, and the audit of who viewed it (tests/innovation/leaders_world.py)."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import orjson
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from palabre.db.engine import transaction
 from palabre.errors import ValidationError
+from palabre.identity import resolution
+from palabre.innovation import leader_service
 from palabre.innovation.leader_service import (
+    _search_phrase,
     day_window,
+    graph_communities,
     leaders_report,
     record_view,
     report_as_dict,
+    topic_messages,
     topic_terms,
 )
 from palabre.privacy.models import AuditEntry
 from tests.innovation.leaders_world import DAY, community_records, load
+from tests.pipeline.world import build_analysed
 
 
 @pytest.fixture
@@ -111,3 +119,57 @@ def test_viewing_leaders_is_audited_with_the_people_shown(
     assert entry.actor == "user:inno"
     assert entry.details["asked"] == {"since": "2025-03-01"}
     assert entry.details["people"] == sorted(report.names)
+
+
+def test_the_search_index_query_for_two_words_of_several_is_every_pair(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as db:
+        if db.get_bind().dialect.name != "sqlite":
+            pytest.skip("the trigram search index is SQLite's; PostgreSQL reads its own")
+        pairs = _search_phrase(db, ("caf_", "coin", "_quipe"), required=2)
+        assert pairs == '("caf" AND "coin") OR ("caf" AND "quipe") OR ("coin" AND "quipe")'
+        assert _search_phrase(db, ("caf_", "coin"), required=2) == '"caf" AND "coin"'
+        assert _search_phrase(db, ("caf_", "coin"), required=1) == '"caf" OR "coin"'
+        # A word the index cannot see stands aside where another word of its pair can...
+        assert _search_phrase(db, ("a_b", "coin", "bin"), required=2) == (
+            '"coin" OR "bin" OR ("coin" AND "bin")'
+        )
+        # ...and where nothing of a pair can be seen, the index does not narrow at all.
+        assert _search_phrase(db, ("a_b", "c_d", "bin"), required=2) is None
+
+
+def test_a_topic_finds_the_same_messages_with_the_search_index_as_without(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_analysed(sessions, tmp_path)  # the analysis fills the search index
+    topic = topic_terms("mécontent inadmissible répond résilier abonnement comprends option")
+    assert topic.required == 2
+    with sessions() as db:
+        indexed = topic_messages(db, topic, public_only=False)
+        monkeypatch.setattr(leader_service, "_search_phrase", lambda *_a, **_k: None)
+        plain = topic_messages(db, topic, public_only=False)
+    assert indexed == plain
+    assert len(plain) == 15  # the first, second and fourth sentences of the world
+
+
+def test_the_graph_is_kept_while_its_data_stays_the_same_and_read_again_when_it_moves(
+    workspace: sessionmaker[Session],
+) -> None:
+    with workspace() as db:
+        first = graph_communities(db)
+        assert graph_communities(db) is first  # kept: nothing changed
+        people = [int(p) for p in first.graph.people[:2]]
+    assert len(people) == 2
+    with transaction(workspace) as session:
+        resolution.merge_persons(session, people[0], people[1], actor="test", force=True)
+    with workspace() as db:
+        merged = graph_communities(db)
+        assert merged is not first
+        assert merged.graph.size == first.graph.size - 1
+    with transaction(workspace) as session:
+        resolution.unmerge(session, people[1], actor="test")
+    with workspace() as db:
+        undone = graph_communities(db)
+        assert undone.graph.size == first.graph.size
+        assert undone is not merged

@@ -144,7 +144,9 @@ PARAM_KINDS: dict[str, str] = {
     "idea_id": "idea",
 }
 #: Routes whose answer is not a page about stored content.
-NOT_CONTENT = {"/signin"}
+#: GET routes that show none of the corpus: the sign-in page, and a person's export,
+#: a JSON download (``Content-Disposition: attachment``) that no browser renders.
+NOT_CONTENT = {"/signin", "/people/{person_id}/export"}
 
 
 @dataclass(frozen=True)

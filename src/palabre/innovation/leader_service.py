@@ -8,6 +8,10 @@ The analysis itself is in :mod:`palabre.innovation.leaders`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -16,11 +20,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from palabre.connectors.models import ImportRun
 from palabre.errors import ValidationError
 from palabre.fabric import search_index
-from palabre.fabric.models import Channel, Message, Reaction
+from palabre.fabric.models import Channel, Mention, Message, Reaction
 from palabre.graph.interactions import InteractionGraph, interaction_graph
-from palabre.identity.models import Identity, Person
+from palabre.identity.models import Identity, Person, PersonMerge
 from palabre.innovation.leaders import (
     MIN_COMMUNITY,
     Community,
@@ -131,7 +136,7 @@ def topic_messages(
         .scalar_subquery()
     )
     every = topic.required == len(topic.keys)
-    phrase = _search_phrase(session, topic.patterns, every=every)
+    phrase = _search_phrase(session, topic.patterns, required=topic.required)
     patterns = [
         sa.or_(Message.text.ilike(f"%{p}%"), Message.title.ilike(f"%{p}%")) for p in topic.patterns
     ]
@@ -177,18 +182,30 @@ def topic_messages(
     return out
 
 
-def _search_phrase(session: Session, patterns: Sequence[str], *, every: bool) -> str | None:
-    """An FTS5 query for SQLite's trigram index that finds at least every message the
-    ``LIKE`` patterns find: each word's longest run of plain letters (three or more),
-    joined by AND (every word needed) or OR. None on PostgreSQL (its trigram indexes
-    serve ``ILIKE``) and when the index cannot serve (OR with a word of no such run)."""
+def _search_phrase(session: Session, patterns: Sequence[str], *, required: int) -> str | None:
+    """An FTS5 query for SQLite's trigram index that finds at least every message holding
+    ``required`` of the ``LIKE`` patterns: each word stands for its longest run of plain
+    letters (three or more). Every word needed: their runs joined by AND; one of them:
+    by OR; two or more of several: an OR of every pair (a message with two of the words
+    holds one of the pairs), which leaves out the many messages holding one common word
+    only. None on PostgreSQL (its trigram indexes serve ``ILIKE``) and when the index
+    cannot narrow the search (a word without such a run where it alone would match)."""
     if session.get_bind().dialect.name != "sqlite":
         return None
     runs = [max(p.split("_"), key=len) for p in patterns]
-    usable = [f'"{run}"' for run in runs if len(run) >= 3]
-    if not usable or (not every and len(usable) < len(runs)):
-        return None
-    return (" AND " if every else " OR ").join(usable)
+    usable = [f'"{run}"' if len(run) >= 3 else None for run in runs]
+    if required >= len(patterns):
+        kept = [run for run in usable if run is not None]
+        return " AND ".join(kept) if kept else None
+    if required <= 1:
+        return None if None in usable else " OR ".join(run for run in usable if run)
+    pairs: list[str] = []
+    for first, second in itertools.combinations(usable, 2):
+        both = [run for run in (first, second) if run is not None]
+        if not both:
+            return None  # a pair of words the index cannot see: no narrowing
+        pairs.append(f"({' AND '.join(both)})" if len(both) == 2 else both[0])
+    return " OR ".join(dict.fromkeys(pairs))
 
 
 def people(session: Session, ids: Iterable[int]) -> dict[int, PersonRef]:
@@ -228,6 +245,43 @@ class GraphCommunities:
     membership: list[int]
 
 
+#: Graphs a process keeps (each idea page, the leaders page and their API read the same
+#: one): a few, for they hold every person and pair of the window.
+GRAPH_CACHE_SIZE: Final = 2
+#: Seconds a kept graph is trusted at most, should the data change outside palabre.
+GRAPH_CACHE_SECONDS: Final = 600.0
+_graphs: OrderedDict[tuple[object, ...], tuple[float, GraphCommunities]] = OrderedDict()
+_graphs_lock = threading.Lock()
+
+
+def _graph_version(session: Session) -> tuple[object, ...]:
+    """What the interaction graph is made of, in a few index reads: the largest ids of
+    the tables that grow (a re-import that changes rows starts an import run), the merges
+    made and undone (they move identities between people), channels' visibility."""
+    largest = session.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.max(column)).scalar_subquery()
+                for column in (
+                    Message.id,
+                    Reaction.id,
+                    Mention.id,
+                    Identity.id,
+                    ImportRun.id,
+                    PersonMerge.id,
+                )
+            ),
+            sa.select(sa.func.count(PersonMerge.undone_at)).scalar_subquery(),
+        )
+    ).one()
+    public = tuple(
+        session.scalars(
+            sa.select(Channel.id).where(Channel.visibility == "public").order_by(Channel.id)
+        )
+    )
+    return (str(session.get_bind().engine.url), *largest, hash(public))
+
+
 def graph_communities(
     session: Session,
     *,
@@ -236,9 +290,27 @@ def graph_communities(
     seed: int = 0,
     public_only: bool = True,
 ) -> GraphCommunities:
-    """Read the interaction graph of the window and find its communities."""
+    """Read the interaction graph of the window and find its communities.
+
+    Kept per process while the data it is made of stays the same (see
+    :func:`_graph_version`): reading a million messages' graph and finding its
+    communities takes seconds, and every idea page of a manager asks for it.
+    """
+    key = (_graph_version(session), since, until, seed, public_only)
+    now = time.monotonic()
+    with _graphs_lock:
+        kept = _graphs.get(key)
+        if kept is not None and now - kept[0] < GRAPH_CACHE_SECONDS:
+            _graphs.move_to_end(key)
+            return kept[1]
     graph = interaction_graph(session, since=since, until=until, public_only=public_only)
-    return GraphCommunities(graph, communities(graph, seed=seed).tolist())
+    found = GraphCommunities(graph, communities(graph, seed=seed).tolist())
+    with _graphs_lock:
+        _graphs[key] = (now, found)
+        _graphs.move_to_end(key)
+        while len(_graphs) > GRAPH_CACHE_SIZE:
+            _graphs.popitem(last=False)
+    return found
 
 
 def leaders_report(
