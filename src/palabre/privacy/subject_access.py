@@ -82,6 +82,23 @@ def _all(
     return found
 
 
+#: What the export says of each identity.
+_IDENTITIES: Final = sa.select(
+    Identity.id,
+    Identity.person_id,
+    Identity.original_person_id,
+    Identity.source,
+    Identity.channel_kind,
+    Identity.external_id,
+    Identity.handle,
+    Identity.display_name,
+    Identity.email,
+    Identity.is_bot,
+    Identity.url,
+    Identity.created_at,
+)
+
+
 def _persons(session: Session, person_id: int) -> list[int]:
     if session.get(Person, person_id) is None:
         raise NotFoundError(f"no person {person_id}")
@@ -172,23 +189,7 @@ def export_person(
     persons = _persons(session, person_id)
     root = persons[0]
     identity_rows = _all(
-        session,
-        sa.select(
-            Identity.id,
-            Identity.person_id,
-            Identity.original_person_id,
-            Identity.source,
-            Identity.channel_kind,
-            Identity.external_id,
-            Identity.handle,
-            Identity.display_name,
-            Identity.email,
-            Identity.is_bot,
-            Identity.url,
-            Identity.created_at,
-        ).order_by(Identity.id),
-        Identity.original_person_id,
-        persons,
+        session, _IDENTITIES.order_by(Identity.id), Identity.original_person_id, persons
     )
     # Identities moved to them by a merge are theirs too.
     held = _all(
@@ -200,25 +201,7 @@ def export_person(
     known = {row["id"] for row in identity_rows}
     extra = [row["id"] for row in held if row["id"] not in known]
     if extra:
-        identity_rows += _all(
-            session,
-            sa.select(
-                Identity.id,
-                Identity.person_id,
-                Identity.original_person_id,
-                Identity.source,
-                Identity.channel_kind,
-                Identity.external_id,
-                Identity.handle,
-                Identity.display_name,
-                Identity.email,
-                Identity.is_bot,
-                Identity.url,
-                Identity.created_at,
-            ),
-            Identity.id,
-            extra,
-        )
+        identity_rows += _all(session, _IDENTITIES, Identity.id, extra)
     identity_ids = sorted(row["id"] for row in identity_rows)
     accounts = _all(
         session,
