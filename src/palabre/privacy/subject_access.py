@@ -72,7 +72,7 @@ def _plain(row: sa.Row[Any]) -> dict[str, Any]:
 
 
 def _all(
-    session: Session, query: AnySelect, column: Any, ids: Sequence[int]
+    session: Session, query: AnySelect, column: Any, ids: Sequence[int] | Sequence[str]
 ) -> list[dict[str, Any]]:
     """The rows of ``query`` whose ``column`` is among ``ids``, read a chunk at a time."""
     found: list[dict[str, Any]] = []
@@ -445,21 +445,11 @@ def _audit(
         AuditEntry.subject_id,
         AuditEntry.details,
     ).order_by(AuditEntry.id)
-    about = _all_text(
+    about = _all(
         session,
         columns.where(AuditEntry.subject_type == "person"),
         AuditEntry.subject_id,
         [str(p) for p in persons],
     )
-    by = _all_text(session, columns, AuditEntry.actor, [f"user:{name}" for name in usernames])
+    by = _all(session, columns, AuditEntry.actor, [f"user:{name}" for name in usernames])
     return {"about_them": about, "by_them": by}
-
-
-def _all_text(
-    session: Session, query: AnySelect, column: Any, keys: Sequence[str]
-) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        found.extend(_plain(row) for row in session.execute(query.where(column.in_(chunk))))
-    return found
