@@ -105,6 +105,12 @@ def test_a_dry_run_reports_and_yes_erases(
     assert "erased on" in output
     with pytest.raises(ConflictError, match="already erased"):
         people(settings, "erase", str(denise), "--yes")
+    flags = ["--data-dir", str(settings.data_dir)]
+    if settings.database_url:
+        flags += ["--database-url", settings.database_url]
+    counts = json.loads(runner.invoke(app, [*flags, "status", "--json"]).output)
+    assert counts["erased_people"] == 1
+    assert counts["people"] == 5  # the anonymous row still counts: the totals keep
     with sessions() as db:
         assert (
             db.scalar(

@@ -20,10 +20,14 @@ def _count(session: Session, model: Any, *where: Any) -> int:
 
 
 def workspace_counts(session: Session) -> dict[str, Any]:
-    """What the workspace holds; merged-away people are not counted as people."""
+    """What the workspace holds; merged-away people are not counted as people, erased
+    people (anonymous rows that keep the counts whole) are, and also apart."""
     replies = _count(session, Message, Message.reply_to_external_id.is_not(None))
     return {
         "people": _count(session, Person, Person.merged_into_id.is_(None)),
+        "erased_people": _count(
+            session, Person, Person.merged_into_id.is_(None), Person.erased_at.is_not(None)
+        ),
         "identities": _count(session, Identity),
         "channels": _count(session, Channel),
         "threads": _count(session, Thread),
