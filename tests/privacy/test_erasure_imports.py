@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from palabre.connectors.importer import import_path
 from palabre.db.engine import transaction
 from palabre.fabric.models import Message, Thread
-from palabre.identity.models import Identity
+from palabre.identity.models import Identity, Person
 from palabre.privacy import erasure
 
 FORUM = Path(__file__).resolve().parents[1] / "fixtures" / "discourse" / "forum"
@@ -69,3 +69,48 @@ def test_a_topic_opened_by_an_erased_person_keeps_no_title_through_a_reimport(
         kept = db.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.text != ""))
         assert kept == others
     assert again.counts.messages.created == 0
+
+
+SLACK = Path(__file__).resolve().parents[1] / "fixtures" / "slack" / "export"
+
+
+def test_a_slack_user_erased_is_neither_named_nor_quoted_again_by_a_reimport(
+    sessions: sessionmaker[Session],
+) -> None:
+    first = import_path(sessions, "slack", SLACK, actor="test")
+    assert first.status == "succeeded"
+    with sessions() as db:
+        bob = db.scalars(sa.select(Identity).where(Identity.external_id == "U02BOB")).one()
+        person = bob.person_id
+        written = db.scalar(
+            sa.select(sa.func.count())
+            .select_from(Message)
+            .where(Message.author_identity_id == bob.id)
+        )
+        people_before = db.scalar(sa.select(sa.func.count()).select_from(Identity))
+    assert written
+    with transaction(sessions) as session:
+        erasure.erase_person(session, person, actor="test")
+
+    again = import_path(sessions, "slack", SLACK, actor="test")
+    assert again.status == "succeeded"
+    assert again.rejected == 0
+    # users.json names him again, with his address: his account stays anonymous.
+    assert again.counts.erased >= 1 + (written or 0)
+    with sessions() as db:
+        assert db.scalars(sa.select(Identity).where(Identity.external_id == "U02BOB")).all() == []
+        assert (
+            db.scalars(sa.select(Identity).where(Identity.email == "bob@partner.example")).all()
+            == []
+        )
+        assert db.scalar(sa.select(sa.func.count()).select_from(Identity)) == people_before
+        texts = db.scalars(
+            sa.select(Message.text)
+            .join(Identity, Identity.id == Message.author_identity_id)
+            .where(Identity.person_id == person)
+        ).all()
+        assert texts
+        assert set(texts) == {""}
+        found = db.get(Person, person)
+        assert found is not None
+        assert found.display_name is None
