@@ -7,8 +7,9 @@ KPIs, and the customers at risk.
 It reads an existing workspace at the current schema (``PALABRE_DATA_DIR`` or
 ``PALABRE_DATABASE_URL``; ``benchmarks/web_load.py`` builds the demo at 1 M messages in
 ``benchmarks/out/web/``) as an analyst would: the first page of the inbox (every
-customer question still waiting, ranked, as the API and the command line list them;
-then those of the page's default period, the 30 days up to the newest question), the
+customer question still waiting, ranked, as the API and the command line list them,
+and those of the page's default period, the 30 days up to the newest question: each
+first in the process, when its authors' reach is counted, then again), the
 KPIs of the 30 and the 365 days up to the newest question, and the customers at risk
 (all customers, as the page lists them, after a first call that fits the model once
 per process). Each is timed ``--repeat`` times in one process (wall and CPU time of
@@ -58,14 +59,27 @@ def main(argv: list[str] | None = None) -> int:
     with sessions() as session:
         if inbox.latest_question_at(session, args.role) is None:
             raise SystemExit("no customer question in this workspace")
-        wall, cpu, page = _timed(args.repeat, lambda: inbox.needs_answer(session, args.role))
-        print(f"inbox, every question: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting")
         # The page's default period (for an archive: the 30 days up to the newest question).
+        # Its first view in a process counts its authors' reach over the whole history;
+        # the next ones find it kept while the interactions stay the same.
         month = inbox.question_period(session, args.role, days=30)
+        wall, cpu, page = _timed(
+            1, lambda: inbox.needs_answer(session, args.role, since=month.start)
+        )
+        print(
+            f"inbox, the page's 30 days, first view: {wall:.2f} s ({cpu:.2f} s CPU), "
+            f"{page.total:,} waiting"
+        )
         wall, cpu, page = _timed(
             args.repeat, lambda: inbox.needs_answer(session, args.role, since=month.start)
         )
-        print(f"inbox, the page's 30 days: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting")
+        print(f"inbox, the page's 30 days, again: {wall:.2f} s ({cpu:.2f} s CPU)")
+        wall, cpu, page = _timed(1, lambda: inbox.needs_answer(session, args.role))
+        print(
+            f"inbox, every question, first: {wall:.2f} s ({cpu:.2f} s CPU), {page.total:,} waiting"
+        )
+        wall, cpu, page = _timed(args.repeat, lambda: inbox.needs_answer(session, args.role))
+        print(f"inbox, every question, again: {wall:.2f} s ({cpu:.2f} s CPU)")
         for days in (30, 365):
             # Both up to the end of that period, a year of history read for the second.
             def kpis_of(d: int = days) -> list[inbox.ResponseKpis]:

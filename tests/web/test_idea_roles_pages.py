@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.db.engine import transaction
 from palabre.identity.models import Identity, Person
-from palabre.innovation import service
+from palabre.innovation import leader_service, service
 from palabre.innovation.models import IdeaRole
 from palabre.people.service import Viewer
 from tests.innovation.leaders_world import community_records, load
@@ -124,3 +124,25 @@ def test_the_api_gives_suggestions_to_managers_and_assignments_to_all(
     assert released.json()["released_at"] is not None
     again = manager.post(f"/api/v1/ideas/roles/{made.json()['id']}/release")
     assert again.status_code == 409
+
+
+def test_a_manager_reading_idea_pages_reads_the_interaction_graph_once(
+    idea: dict[str, int],
+    client_as: Callable[[str], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[object] = []
+    real = leader_service.interaction_graph
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(leader_service, "interaction_graph", counted)
+    manager = client_as("innovation")
+    page = f"/ideas/{idea['idea']}"
+    first = manager.get(page).text
+    assert manager.get(page).text == first
+    assert manager.get("/innovation/leaders").status_code == 200
+    # The page, the same page again and the leaders page: one read of the graph.
+    assert len(reads) == 1

@@ -45,6 +45,7 @@ from palabre.customers.dialogue_models import InboxItem
 from palabre.db.base import utcnow
 from palabre.errors import ConflictError, NotFoundError, ValidationError
 from palabre.fabric.browse import CUSTOMER_CHANNEL_KINDS, Page, channel_rule, page_bounds, safe_url
+from palabre.fabric.interaction_version import KeptByVersion
 from palabre.fabric.models import Channel, Mention, Message, Reaction, Thread
 from palabre.identity.models import Identity, Person, Segment, SegmentMember
 from palabre.pipeline.models import MessageSignal
@@ -164,11 +165,26 @@ class InboxEntry:
     assigned_to: str | None
 
 
+#: Each person's reach, kept per process while the interactions stay the same: counting
+#: it over the whole history took 1.2 s for the 1,572 authors of a 30-day inbox at one
+#: million messages, at every view (palabre.fabric.interaction_version).
+_kept_reach: KeptByVersion[dict[int, int]] = KeptByVersion(size=1, max_age=600.0)
+
+
 def reach_of(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     """Replies to, reactions to and mentions of each person's identities (all channels)."""
     wanted = sorted(set(person_ids))
     if not wanted:
         return {}
+    known = _kept_reach.get(session, "reach", dict)
+    missing = [person_id for person_id in wanted if person_id not in known]
+    if missing:
+        # The counts of one version never change: threads that fill it at once agree.
+        known.update(_count_reach(session, missing))
+    return {person_id: known[person_id] for person_id in wanted}
+
+
+def _count_reach(session: Session, wanted: list[int]) -> dict[int, int]:
     reach: dict[int, int] = defaultdict(int)
     author = aliased(Identity)
     replier = aliased(Identity)

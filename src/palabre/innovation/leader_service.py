@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -20,12 +17,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from palabre.connectors.models import ImportRun
 from palabre.errors import ValidationError
 from palabre.fabric import search_index
-from palabre.fabric.models import Channel, Mention, Message, Reaction
+from palabre.fabric.interaction_version import KeptByVersion
+from palabre.fabric.models import Channel, Message, Reaction
 from palabre.graph.interactions import InteractionGraph, interaction_graph
-from palabre.identity.models import Identity, Person, PersonMerge
+from palabre.identity.models import Identity, Person
 from palabre.innovation.leaders import (
     MIN_COMMUNITY,
     Community,
@@ -246,40 +243,12 @@ class GraphCommunities:
 
 
 #: Graphs a process keeps (each idea page, the leaders page and their API read the same
-#: one): a few, for they hold every person and pair of the window.
+#: one): a few, for they hold every person and pair of the window; ten minutes at most.
 GRAPH_CACHE_SIZE: Final = 2
-#: Seconds a kept graph is trusted at most, should the data change outside palabre.
 GRAPH_CACHE_SECONDS: Final = 600.0
-_graphs: OrderedDict[tuple[object, ...], tuple[float, GraphCommunities]] = OrderedDict()
-_graphs_lock = threading.Lock()
-
-
-def _graph_version(session: Session) -> tuple[object, ...]:
-    """What the interaction graph is made of, in a few index reads: the largest ids of
-    the tables that grow (a re-import that changes rows starts an import run), the merges
-    made and undone (they move identities between people), channels' visibility."""
-    largest = session.execute(
-        sa.select(
-            *(
-                sa.select(sa.func.max(column)).scalar_subquery()
-                for column in (
-                    Message.id,
-                    Reaction.id,
-                    Mention.id,
-                    Identity.id,
-                    ImportRun.id,
-                    PersonMerge.id,
-                )
-            ),
-            sa.select(sa.func.count(PersonMerge.undone_at)).scalar_subquery(),
-        )
-    ).one()
-    public = tuple(
-        session.scalars(
-            sa.select(Channel.id).where(Channel.visibility == "public").order_by(Channel.id)
-        )
-    )
-    return (str(session.get_bind().engine.url), *largest, hash(public))
+_graphs: KeptByVersion[GraphCommunities] = KeptByVersion(
+    size=GRAPH_CACHE_SIZE, max_age=GRAPH_CACHE_SECONDS
+)
 
 
 def graph_communities(
@@ -292,25 +261,16 @@ def graph_communities(
 ) -> GraphCommunities:
     """Read the interaction graph of the window and find its communities.
 
-    Kept per process while the data it is made of stays the same (see
-    :func:`_graph_version`): reading a million messages' graph and finding its
-    communities takes seconds, and every idea page of a manager asks for it.
+    Kept per process while the data it is made of stays the same
+    (:mod:`palabre.fabric.interaction_version`): reading a million messages' graph and
+    finding its communities takes seconds, and every idea page of a manager asks for it.
     """
-    key = (_graph_version(session), since, until, seed, public_only)
-    now = time.monotonic()
-    with _graphs_lock:
-        kept = _graphs.get(key)
-        if kept is not None and now - kept[0] < GRAPH_CACHE_SECONDS:
-            _graphs.move_to_end(key)
-            return kept[1]
-    graph = interaction_graph(session, since=since, until=until, public_only=public_only)
-    found = GraphCommunities(graph, communities(graph, seed=seed).tolist())
-    with _graphs_lock:
-        _graphs[key] = (now, found)
-        _graphs.move_to_end(key)
-        while len(_graphs) > GRAPH_CACHE_SIZE:
-            _graphs.popitem(last=False)
-    return found
+
+    def compute() -> GraphCommunities:
+        graph = interaction_graph(session, since=since, until=until, public_only=public_only)
+        return GraphCommunities(graph, communities(graph, seed=seed).tolist())
+
+    return _graphs.get(session, ("graph", since, until, seed, public_only), compute)
 
 
 def leaders_report(
