@@ -5,7 +5,8 @@ communities, each person's reach) take seconds at a million messages and change 
 when the data does. :func:`interactions_version` reads, in a few index lookups, what
 they are made of: the workspace, the largest ids of the tables that grow (a re-import
 that changes rows starts an import run), the merges made and undone (they move
-identities between people), and which channels are public. A process keeps such an
+identities between people), the people erased (their words are gone), and which
+channels are public. A process keeps such an
 aggregate under this key (:class:`KeptByVersion`) and computes it again when the key
 moves, or after ``max_age`` seconds should the data change outside palabre.
 """
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from palabre.connectors.models import ImportRun
 from palabre.fabric.models import Channel, Mention, Message, Reaction
-from palabre.identity.models import Identity, PersonMerge
+from palabre.identity.models import Identity, Person, PersonMerge
 
 _T = TypeVar("_T")
 
@@ -54,6 +55,8 @@ def interactions_version(session: Session) -> tuple[object, ...]:
         sa.select(
             *(sa.select(sa.func.max(column)).scalar_subquery() for column in _LARGEST),
             sa.select(sa.func.count(PersonMerge.undone_at)).scalar_subquery(),
+            # An erasure empties messages without adding a row (palabre.privacy.erasure).
+            sa.select(sa.func.count(Person.erased_at)).scalar_subquery(),
         )
     ).one()
     public = tuple(

@@ -106,6 +106,10 @@ def _public(public_only: bool) -> list[sa.ColumnElement[bool]]:
     return [Channel.visibility == "public"] if public_only else []
 
 
+#: Topics' messages a process keeps, for the idea pages read again (see graph_communities).
+_topics: KeptByVersion[list[TopicMessage]] = KeptByVersion(size=32, max_age=600.0)
+
+
 def topic_messages(
     session: Session,
     topic: TopicTerms,
@@ -115,7 +119,26 @@ def topic_messages(
     public_only: bool = True,
 ) -> list[TopicMessage]:
     """The messages of the window that carry ``topic``, with the replies (from other
-    people) and the reactions each drew; the most recent :data:`MAX_TOPIC_MESSAGES`."""
+    people) and the reactions each drew; the most recent :data:`MAX_TOPIC_MESSAGES`.
+
+    Kept per process while the interactions stay the same, as the graph is."""
+    key = ("topic", topic.keys, topic.patterns, topic.required, since, until, public_only)
+    kept = _topics.get(
+        session,
+        key,
+        lambda: _topic_messages(session, topic, since=since, until=until, public_only=public_only),
+    )
+    return list(kept)  # the kept list is shared: callers get their own
+
+
+def _topic_messages(
+    session: Session,
+    topic: TopicTerms,
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    public_only: bool,
+) -> list[TopicMessage]:
     author = aliased(Identity)
     replier = aliased(Identity)
     reply = aliased(Message)
