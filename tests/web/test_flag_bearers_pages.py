@@ -12,7 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from palabre.accounts.models import ROLES
+from palabre.customers import bearer_data
 from palabre.identity.models import Segment
+from palabre.pipeline.runner import run_analysis
+from palabre.pipeline.stage import LocalEngine
 from palabre.privacy.models import AuditEntry
 from tests.pipeline import world
 
@@ -80,3 +83,32 @@ def test_a_segment_narrows_the_ranking_to_its_members(
     assert {b["name"] for b in data["items"]} <= {"Uma Patel"}
     assert client.get("/api/v1/customers/flag-bearers?segment=9999").status_code == 404
     assert client.get("/api/v1/customers/flag-bearers?days=0").status_code == 422
+
+
+def test_the_ranking_is_kept_until_its_data_changes(
+    analysed: sessionmaker[Session],
+    client_as: Callable[[str], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    reads: list[int] = []
+    real = bearer_data.bearers.score_bearers
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bearer_data.bearers, "score_bearers", counted)
+    client = client_as("analyst")
+    first = client.get("/api/v1/customers/flag-bearers").json()
+    assert client.get("/api/v1/customers/flag-bearers").json() == first
+    assert client.get("/customers/flag-bearers").status_code == 200
+    assert len(reads) == 1  # three views, one ranking
+    # New messages, analysed: the ranking is read again, and counts them.
+    world.import_messages(
+        analysed, world.write_messages(tmp_path / "more.csv", world.message_rows(9, first=100))
+    )
+    run_analysis(analysed, engine=LocalEngine(workers=1))
+    again = client.get("/api/v1/customers/flag-bearers").json()
+    assert len(reads) == 2
+    assert again != first
