@@ -10,11 +10,12 @@ It reads an existing workspace at the current schema (``PALABRE_DATA_DIR`` or
 customer question still waiting, ranked, as the API and the command line list them,
 and those of the page's default period, the 30 days up to the newest question: each
 first in the process, when its authors' reach is counted, then again), the
-KPIs of the 30 and the 365 days up to the newest question, and the customers at risk
+KPIs of the 30 and the 365 days up to the newest question, the customers at risk
 (all customers, as the page lists them, after a first call that fits the model once
-per process). Each is timed ``--repeat`` times in one process (wall and CPU time of
-this process; on PostgreSQL the database server's CPU is not in the CPU figure) and
-the least is printed, with the number of rows it covered.
+per process), and the flag bearers (first in the process, then again). Each is
+timed ``--repeat`` times in one process (wall and CPU time of this process; on
+PostgreSQL the database server's CPU is not in the CPU figure) and the least is
+printed, with the number of rows it covered.
 """
 
 from __future__ import annotations
@@ -100,7 +101,16 @@ def main(argv: list[str] | None = None) -> int:
             f"customers at risk: {wall:.2f} s ({cpu:.2f} s CPU), "
             f"{len(report.items)} listed of {report.customers:,}"
         )
-        session.rollback()  # the views' audit records
+        session.rollback()  # the views' audit records (a transaction that wrote keeps nothing)
+        from palabre.customers.bearer_data import flag_bearers
+
+        for label in ("first", "again"):
+            wall, cpu, bearers = _timed(1, lambda: flag_bearers(session, actor="benchmark"))
+            print(
+                f"flag bearers, {label}: {wall:.2f} s ({cpu:.2f} s CPU), "
+                f"{len(bearers.items)} listed"
+            )
+            session.rollback()
     engine.dispose()
     return 0
 
