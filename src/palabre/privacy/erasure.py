@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from palabre.accounts.models import UserAccount
+from palabre.connectors.bulk import chunks
 from palabre.customers.dialogue_models import InboxItem
 from palabre.customers.models import ChurnRiskScore, MessageTopic
 from palabre.db.base import utcnow
@@ -71,8 +72,6 @@ from palabre.privacy import audit
 from palabre.privacy.erasure_keys import ERASED_CONTENT, erased_key, threads_opened_by_erased
 from palabre.privacy.models import AuditEntry
 from palabre.text.models import SignalCorrection
-
-_CHUNK: Final = 500
 
 #: What an erasure does to every table that points at a person or an identity
 #: (``tests/privacy/test_erasure.py`` checks none is missing): ``removed`` (their rows
@@ -166,36 +165,32 @@ def _target(session: Session, person_id: int) -> tuple[Person, list[int]]:
 
 
 def _count(session: Session, column: QueryableAttribute[Any], ids: Sequence[int]) -> int:
-    total = 0
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        total += int(session.scalar(sa.select(sa.func.count()).where(column.in_(chunk))) or 0)
-    return total
+    return sum(
+        int(session.scalar(sa.select(sa.func.count()).where(column.in_(chunk))) or 0)
+        for chunk in chunks(ids)
+    )
+
+
+def _among(
+    session: Session, selected: Any, column: QueryableAttribute[Any], ids: Sequence[int]
+) -> list[Any]:
+    """``selected`` (a column or a model) of the rows whose ``column`` is among ``ids``."""
+    return [
+        found
+        for chunk in chunks(ids)
+        for found in session.scalars(sa.select(selected).where(column.in_(chunk)))
+    ]
 
 
 def _identity_ids(session: Session, person_ids: Sequence[int]) -> list[int]:
     """Every identity of the persons: those they hold now and those created for them."""
-    found: set[int] = set()
-    for start in range(0, len(person_ids), _CHUNK):
-        chunk = person_ids[start : start + _CHUNK]
-        found.update(
-            session.scalars(
-                sa.select(Identity.id).where(
-                    sa.or_(Identity.person_id.in_(chunk), Identity.original_person_id.in_(chunk))
-                )
-            )
-        )
-    return sorted(found)
+    held = _among(session, Identity.id, Identity.person_id, person_ids)
+    created = _among(session, Identity.id, Identity.original_person_id, person_ids)
+    return sorted(set(held) | set(created))
 
 
 def _message_ids(session: Session, identity_ids: Sequence[int]) -> list[int]:
-    found: list[int] = []
-    for start in range(0, len(identity_ids), _CHUNK):
-        chunk = identity_ids[start : start + _CHUNK]
-        found.extend(
-            session.scalars(sa.select(Message.id).where(Message.author_identity_id.in_(chunk)))
-        )
-    return sorted(found)
+    return sorted(_among(session, Message.id, Message.author_identity_id, identity_ids))
 
 
 def _counts(
@@ -240,8 +235,8 @@ def _in_chunks(
     column: QueryableAttribute[Any],
     ids: Sequence[int],
 ) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        session.execute(statement.where(column.in_(ids[start : start + _CHUNK])))
+    for chunk in chunks(ids):
+        session.execute(statement.where(column.in_(chunk)))
 
 
 def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureReport:
@@ -282,15 +277,7 @@ def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureRepo
     )
     # A thread they opened was titled with their words (a subject, a topic's name).
     session.flush()
-    threads = sorted(
-        {
-            int(tid)
-            for start in range(0, len(messages), _CHUNK)
-            for tid in session.scalars(
-                sa.select(Message.thread_id).where(Message.id.in_(messages[start : start + _CHUNK]))
-            )
-        }
-    )
+    threads = sorted(set(_among(session, Message.thread_id, Message.id, messages)))
     opened = sorted(threads_opened_by_erased(session, threads))
     _in_chunks(session, sa.update(Thread).values(title=None, url=None), Thread.id, opened)
     _in_chunks(session, sa.delete(SignalCorrection), SignalCorrection.message_id, messages)
@@ -300,7 +287,7 @@ def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureRepo
     )
 
     # Identities: the account id becomes a digest, everything readable goes.
-    for identity in _rows(session, Identity, identities):
+    for identity in _among(session, Identity, Identity.id, identities):
         identity.external_id = erased_key(identity.source, identity.external_id)
         identity.handle = None
         identity.display_name = None
@@ -318,7 +305,7 @@ def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureRepo
         (ChurnRiskScore, ChurnRiskScore.person_id),
     ):
         _in_chunks(session, sa.delete(model), column, persons)
-    accounts = _account_ids(session, persons)
+    accounts = _among(session, UserAccount.id, UserAccount.person_id, persons)
     _in_chunks(
         session,
         sa.update(InboxItem).values(assigned_to_id=None),
@@ -327,12 +314,10 @@ def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureRepo
     )
     _in_chunks(session, sa.delete(UserAccount), UserAccount.id, accounts)
     # A merge's evidence quotes the names and addresses that matched.
-    _in_chunks(session, sa.update(PersonMerge).values(evidence={}), PersonMerge.merged_id, persons)
-    _in_chunks(
-        session, sa.update(PersonMerge).values(evidence={}), PersonMerge.survivor_id, persons
-    )
+    for side in (PersonMerge.merged_id, PersonMerge.survivor_id):
+        _in_chunks(session, sa.update(PersonMerge).values(evidence={}), side, persons)
 
-    for person in _rows(session, Person, persons):
+    for person in _among(session, Person, Person.id, persons):
         if person.external_id is not None and person.source is not None:
             person.external_id = erased_key(person.source, person.external_id)
         person.display_name = None
@@ -348,24 +333,6 @@ def erase_person(session: Session, person_id: int, *, actor: str) -> ErasureRepo
         details={"person_ids": list(persons), "counts": counts.as_dict()},
     )
     return ErasureReport(root.id, tuple(persons), now, counts)
-
-
-def _rows(session: Session, model: type[Any], ids: Sequence[int]) -> list[Any]:
-    found: list[Any] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        found.extend(session.scalars(sa.select(model).where(model.id.in_(chunk))))
-    return found
-
-
-def _account_ids(session: Session, persons: Sequence[int]) -> list[int]:
-    found: list[int] = []
-    for start in range(0, len(persons), _CHUNK):
-        chunk = persons[start : start + _CHUNK]
-        found.extend(
-            session.scalars(sa.select(UserAccount.id).where(UserAccount.person_id.in_(chunk)))
-        )
-    return found
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -431,7 +398,7 @@ def pending_requests(session: Session) -> list[ErasureRequest]:
         return []
     people = {
         person.id: person
-        for person in _rows(session, Person, sorted(first))
+        for person in _among(session, Person, Person.id, sorted(first))
         if person.erased_at is None and person.merged_into_id is None
     }
     return [

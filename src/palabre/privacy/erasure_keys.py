@@ -13,6 +13,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from palabre.connectors.bulk import chunks
 from palabre.fabric.models import Message
 from palabre.identity.models import Person
 
@@ -23,8 +24,6 @@ from palabre.identity.models import Person
 ERASED_CONTENT: Final = "erased"
 #: How an erased identity's or person's external id starts.
 ERASED_PREFIX: Final = "erased:"
-
-_CHUNK: Final = 500
 
 
 def erased_key(source: str, external_id: str) -> str:
@@ -60,8 +59,7 @@ def threads_opened_by_erased(session: Session, thread_ids: Sequence[int]) -> set
     opener = aliased(Message)
     earlier = aliased(Message)
     found: set[int] = set()
-    for start in range(0, len(thread_ids), _CHUNK):
-        chunk = thread_ids[start : start + _CHUNK]
+    for chunk in chunks(thread_ids):
         before = sa.exists().where(
             earlier.thread_id == opener.thread_id,
             sa.or_(

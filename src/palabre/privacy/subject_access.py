@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from palabre.accounts.models import UserAccount
+from palabre.connectors.bulk import chunks
 from palabre.customers.dialogue_models import InboxItem
 from palabre.customers.models import ChurnRiskScore, MessageTopic, Topic
 from palabre.db.base import utcnow
@@ -58,7 +59,6 @@ from palabre.privacy.models import AuditEntry
 
 #: The version of the document's layout, first in it: a reader can tell what it holds.
 FORMAT_VERSION: Final = 1
-_CHUNK: Final = 500
 
 
 def _plain(row: sa.Row[Any]) -> dict[str, Any]:
@@ -76,8 +76,7 @@ def _all(
 ) -> list[dict[str, Any]]:
     """The rows of ``query`` whose ``column`` is among ``ids``, read a chunk at a time."""
     found: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in chunks(ids):
         found.extend(_plain(row) for row in session.execute(query.where(column.in_(chunk))))
     return found
 
