@@ -335,7 +335,7 @@ def serving(
     URL and process once it answers, and stop it afterwards."""
     port = free_port()
     command = [
-        *uvicorn, "palabre.web.app:create_app", "--factory",
+        *uvicorn, "palabre.web.app:create_served_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log", *options,
     ]  # fmt: skip

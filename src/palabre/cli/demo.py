@@ -137,7 +137,9 @@ def demo(
     from palabre.web.app import create_app
 
     console.print(f"serving at http://127.0.0.1:{port}/ (Ctrl+C stops)", highlight=False)
-    uvicorn.run(create_app(st.settings), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(
+        create_app(st.settings, served=True), host="127.0.0.1", port=port, log_level="warning"
+    )
 
 
 def _truth_is_current(truth_dir: Path) -> bool:

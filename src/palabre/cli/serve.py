@@ -15,7 +15,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     """The ``PALABRE_*`` variables that make a worker process build these ``settings``.
 
     Worker processes build the application from the environment
-    (:func:`palabre.web.app.create_app` with no argument): the workspace chosen by
+    (:func:`palabre.web.app.create_served_app`): the workspace chosen by
     ``--data-dir`` / ``--database-url`` has to reach them that way.
     """
     env = {"PALABRE_DATA_DIR": str(settings.data_dir)}
@@ -71,7 +71,7 @@ def serve(
             "no account can sign in yet: create one with `palabre users add NAME --role admin`"
         )
     if workers == 1:
-        app = create_app(st.settings)
+        app = create_app(st.settings, served=True)
         uvicorn.run(
             app,
             host=host,
@@ -93,7 +93,7 @@ def serve(
         return
     os.environ.update(environment)
     uvicorn.run(
-        "palabre.web.app:create_app",
+        "palabre.web.app:create_served_app",
         factory=True,
         host=host,
         port=port,

@@ -29,6 +29,7 @@ from palabre.web import (
     api_people,
     api_signal_model,
     auth,
+    collector,
     conversations_views,
     corrections_views,
     crowd_views,
@@ -54,8 +55,12 @@ STATIC_DIR: Final = Path(__file__).parent / "static"
 SESSION_COOKIE: Final = "palabre_session"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, served: bool = False) -> FastAPI:
     """Build the application for the workspace ``settings`` names (default: the environment).
+
+    ``served``: the application is what a server process runs for its whole life
+    (``palabre serve``, ``palabre demo``): once started, the objects it was built with are
+    set aside from the garbage collector (:func:`palabre.web.collector.settle_heap`).
 
     ``app.state`` holds ``settings``, ``engine``, ``sessions`` (the session factory),
     ``login_throttle``, ``audit_buffer`` (audit records of reads, written in batches),
@@ -74,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # An import stopped while it had dropped indexes (palabre.db.indexes) left
         # pages slow until they are back.
         indexes.restore_if_current(engine)
+        if served:
+            collector.settle_heap()
         yield
         # Views audited in the last second are written before the process ends.
         audit_buffer.close()
@@ -161,3 +168,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.state.route_policies = route_policies(app)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The application of a server process, built from the environment (the factory
+    that ``palabre serve``'s worker processes give uvicorn)."""
+    return create_app(served=True)

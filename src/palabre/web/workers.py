@@ -82,7 +82,7 @@ def run_worker(
         print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(BIND_FAILED)
     config = uvicorn.Config(
-        "palabre.web.app:create_app",
+        "palabre.web.app:create_served_app",
         factory=True,
         log_level=log_level,
         proxy_headers=False,
