@@ -15,8 +15,10 @@ turn, see docs/web.md), signs in as an administrator (who sees every
 page) and drives ``--connections`` concurrent clients with ``wrk`` on loopback against
 the home page, the people directory, a typical profile, a typical thread and a search
 for a common word, each after a warm-up. It prints a Markdown table (requests/s, p50,
-p95, p99 in ms, errors = answers other than 2xx + socket errors and time-outs), the
-machine and the command.
+p95, p99 in ms, errors = answers other than 2xx + socket errors and time-outs; and the
+CPU time per answer of the server processes, of PostgreSQL's processes and of ``wrk``,
+read from the operating system over the measured seconds: what the shared cores were
+spent on), the machine and the command.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
@@ -85,11 +88,19 @@ class Result:
     p99_ms: float
     non2xx: int
     socket_errors: int
+    #: CPU seconds spent meanwhile by the server's processes, PostgreSQL's and wrk
+    cpu_server: float = 0.0
+    cpu_database: float = 0.0
+    cpu_client: float = 0.0
 
     @property
     def rate(self) -> float:
         """Requests answered per second."""
         return self.requests / self.seconds if self.seconds else 0.0
+
+    def cpu_ms(self, seconds: float) -> float:
+        """``seconds`` of CPU per answer, in ms."""
+        return seconds * 1000 / self.requests if self.requests else 0.0
 
     @property
     def errors(self) -> int:
@@ -287,11 +298,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(ws: Workspace, workers: int, kind: str = "palabre") -> Iterator[str]:
-    """The workspace served by ``palabre serve`` (or uvicorn's own workers); yields its URL."""
+def server(ws: Workspace, workers: int, kind: str = "palabre") -> Iterator[tuple[str, int]]:
+    """The workspace served by ``palabre serve`` (or uvicorn's own workers); yields its URL
+    and the process id of the server (whose children are its workers)."""
     if kind == "uvicorn":
-        with serving(ws.env, [str(UVICORN)], workers) as (base, _):
-            yield base
+        with serving(ws.env, [str(UVICORN)], workers) as (base, process):
+            yield base, process.pid
         return
     port = free_port()
     command = [str(PALABRE), "serve", "--port", str(port), "--workers", str(workers)]
@@ -300,7 +312,7 @@ def server(ws: Workspace, workers: int, kind: str = "palabre") -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for(base, process)
-        yield base
+        yield base, process.pid
     finally:
         _stop(process)
 
@@ -379,15 +391,54 @@ def wrk(url: str, cookie: str, connections: int, threads: int, seconds: int) -> 
     return numbers
 
 
-def measure(base: str, cookie: str, endpoint: str, path: str, args: argparse.Namespace) -> Result:
-    """Warm ``path`` up, then measure it under ``args.connections`` clients."""
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):  # a PostgreSQL backend that ended
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _database_processes() -> list[psutil.Process]:
+    # PostgreSQL's server and backends (on SQLite the database works inside the server).
+    found = []
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            found.append(process)
+    return found
+
+
+def _children_cpu() -> float:
+    # wrk, once it has ended: the CPU of this process's waited-for children.
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def measure(
+    base: str,
+    cookie: str,
+    endpoint: str,
+    path: str,
+    args: argparse.Namespace,
+    server_pid: int | None = None,
+) -> Result:
+    """Warm ``path`` up, then measure it under ``args.connections`` clients (and the CPU
+    the server ``server_pid`` and its children, PostgreSQL and wrk spent meanwhile)."""
     url = base + path
     check = httpx.get(url, cookies={"palabre_session": cookie}, timeout=60)
     if check.status_code != 200:
         raise SystemExit(f"{path} answers {check.status_code}, not 200")
     if args.warmup:
         wrk(url, cookie, args.connections, args.threads, args.warmup)
+    serving = []
+    if server_pid is not None:
+        root = psutil.Process(server_pid)
+        serving = [root, *root.children(recursive=True)]
+    database = _database_processes()
+    before = (_cpu_seconds(serving), _cpu_seconds(database), _children_cpu())
     numbers = wrk(url, cookie, args.connections, args.threads, args.duration)
+    after = (_cpu_seconds(serving), _cpu_seconds(database), _children_cpu())
     if numbers["requests"] == 0:
         # wrk counts a time-out only past --timeout: a stalled server would look clean.
         raise SystemExit(f"{path}: no answer at all in {args.duration} s: the server stalled")
@@ -401,6 +452,9 @@ def measure(base: str, cookie: str, endpoint: str, path: str, args: argparse.Nam
         p99_ms=numbers["p99_us"] / 1000,
         non2xx=numbers["non2xx"],
         socket_errors=sum(numbers[k] for k in ("connect", "read", "write", "timeout")),
+        cpu_server=after[0] - before[0],
+        cpu_database=after[1] - before[1],
+        cpu_client=after[2] - before[2],
     )
 
 
@@ -451,10 +505,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{backend}: {json.dumps(paths)}", file=sys.stderr, flush=True)
             if args.requests_in_flight is not None:
                 ws.env["PALABRE_WEB_REQUESTS_IN_FLIGHT"] = str(args.requests_in_flight)
-            with server(ws, args.workers, args.server) as base:
+            with server(ws, args.workers, args.server) as (base, pid):
                 cookie = sign_in(base, password)
                 for endpoint in endpoints:
-                    result = measure(base, cookie, endpoint, paths[endpoint], args)
+                    result = measure(base, cookie, endpoint, paths[endpoint], args, pid)
                     print(
                         f"{backend} {endpoint}: {result.rate:.0f}/s p95 {result.p95_ms:.0f} ms",
                         file=sys.stderr,
@@ -473,12 +527,17 @@ def main(argv: list[str] | None = None) -> int:
         f"processes ({args.server}), {args.warmup} s warm-up then {args.duration} s per endpoint"
     )
     print()
-    print("| database | endpoint | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| database | endpoint | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors "
+        "| CPU ms per answer: server / PostgreSQL / wrk |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for backend, r in rows:
+        database = f"{r.cpu_ms(r.cpu_database):.2f}" if backend == "postgresql" else "—"
         print(
             f"| {names[backend]} | `{r.path}` | {r.rate:,.0f} | {r.p50_ms:.0f} | "
-            f"{r.p95_ms:.0f} | {r.p99_ms:.0f} | {r.errors} |"
+            f"{r.p95_ms:.0f} | {r.p99_ms:.0f} | {r.errors} | "
+            f"{r.cpu_ms(r.cpu_server):.2f} / {database} / {r.cpu_ms(r.cpu_client):.2f} |"
         )
     return 0
 

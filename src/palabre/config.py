@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         ),
     )
     web_requests_in_flight: int = Field(
-        default=4,
+        default=2,
         ge=0,
         le=1000,
         description=(

@@ -216,7 +216,7 @@ def _admission_of(app: FastAPI) -> list[dict[str, Any]]:
 
 
 def test_the_setting_sets_the_limit_and_zero_removes_it(settings: Settings) -> None:
-    assert _admission_of(create_app(settings)) == [{"limit": 4}]
+    assert _admission_of(create_app(settings)) == [{"limit": 2}]
     eight = settings.model_copy(update={"web_requests_in_flight": 8})
     assert _admission_of(create_app(eight)) == [{"limit": 8}]
     unlimited = settings.model_copy(update={"web_requests_in_flight": 0})
