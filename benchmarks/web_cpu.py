@@ -42,6 +42,7 @@ from benchmarks.web_load import (  # noqa: E402
     ENDPOINTS,
     Workspace,
     admin_password,
+    cpu_seconds,
     run,
     serving,
     sign_in,
@@ -60,11 +61,6 @@ def _server(env: dict[str, str], plain: bool) -> Iterator[tuple[str, psutil.Proc
         yield base, psutil.Process(process.pid)
 
 
-def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
-
-
 def measure(
     client: httpx.Client, process: psutil.Process, path: str, warmup: int, count: int
 ) -> tuple[float, float]:
@@ -73,14 +69,14 @@ def measure(
         answer = client.get(path)
         if answer.status_code != 200:
             raise SystemExit(f"{path} answers {answer.status_code}, not 200")
-    cpu_before = _cpu(process)
+    cpu_before = cpu_seconds([process])
     started = time.perf_counter()
     for _ in range(count):
         answer = client.get(path)
         if answer.status_code != 200:
             raise SystemExit(f"{path} answers {answer.status_code}, not 200")
     wall = time.perf_counter() - started
-    cpu = _cpu(process) - cpu_before
+    cpu = cpu_seconds([process]) - cpu_before
     return cpu * 1000 / count, wall * 1000 / count
 
 

@@ -391,7 +391,8 @@ def wrk(url: str, cookie: str, connections: int, threads: int, seconds: int) -> 
     return numbers
 
 
-def _cpu_seconds(processes: list[psutil.Process]) -> float:
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds the ``processes`` have spent so far (ended ones: 0)."""
     total = 0.0
     for process in processes:
         with contextlib.suppress(psutil.Error):  # a PostgreSQL backend that ended
@@ -402,11 +403,8 @@ def _cpu_seconds(processes: list[psutil.Process]) -> float:
 
 def _database_processes() -> list[psutil.Process]:
     # PostgreSQL's server and backends (on SQLite the database works inside the server).
-    found = []
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in ("postgres", "postmaster"):
-            found.append(process)
-    return found
+    names = ("postgres", "postmaster")
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] in names]
 
 
 def _children_cpu() -> float:
@@ -436,9 +434,9 @@ def measure(
         root = psutil.Process(server_pid)
         serving = [root, *root.children(recursive=True)]
     database = _database_processes()
-    before = (_cpu_seconds(serving), _cpu_seconds(database), _children_cpu())
+    before = (cpu_seconds(serving), cpu_seconds(database), _children_cpu())
     numbers = wrk(url, cookie, args.connections, args.threads, args.duration)
-    after = (_cpu_seconds(serving), _cpu_seconds(database), _children_cpu())
+    after = (cpu_seconds(serving), cpu_seconds(database), _children_cpu())
     if numbers["requests"] == 0:
         # wrk counts a time-out only past --timeout: a stalled server would look clean.
         raise SystemExit(f"{path}: no answer at all in {args.duration} s: the server stalled")

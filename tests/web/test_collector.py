@@ -4,6 +4,7 @@ an application built for a test does not."""
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -30,9 +31,11 @@ class Cycle:
 @pytest.mark.usefixtures("thawed")
 def test_settle_heap_collects_startup_garbage_then_freezes_what_is_left() -> None:
     garbage = Cycle()
+    gone = weakref.ref(garbage)
     kept = Cycle()
     del garbage
     frozen = settle_heap()
+    assert gone() is None  # collected before the freeze, not kept forever
     assert frozen == gc.get_freeze_count() > 0
     # what lived at start is no longer tracked by the generations the collector walks
     assert not any(o is kept for o in gc.get_objects())
